@@ -1,0 +1,62 @@
+"""symconv: a convolution layer is a matrix multiplication with tied and zero weights, exactly.
+
+Examples
+========
+
+>>> from symconv import conv1d, conv_matrix, im2col, symbolic_vector
+>>> x, w = symbolic_vector("x", 4), symbolic_vector("w", 3)
+>>> conv1d(x, w).T
+Matrix([[w0*x0 + w1*x1 + w2*x2, w0*x1 + w1*x2 + w2*x3]])
+>>> conv_matrix(w, 4)
+Matrix([
+[w0, w1, w2,  0],
+[ 0, w0, w1, w2]])
+>>> conv_matrix(w, 4) * x == im2col(x, 3) * w
+True
+"""
+
+from __future__ import annotations
+
+from symconv.banded import BandedMatrix, band, conv_matrix
+from symconv.datamatrix import feature_maps, im2col
+from symconv.derivation import Derivation, derive
+from symconv.gradients import (
+    ACTIVATIONS,
+    LayerGradients,
+    conv1d_grads,
+    filter_bank_grads,
+    layer_gradients,
+)
+from symconv.matrix_form import prove_matrix_form
+from symconv.proof import Proof, Step
+from symconv.settings import ConvSettings, conv_settings
+from symconv.sliding import conv1d, windows
+from symconv.tied import prove_tied_gradients
+from symconv.vectors import as_vector, symbolic_vector
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "BandedMatrix",
+    "ConvSettings",
+    "Derivation",
+    "LayerGradients",
+    "Proof",
+    "Step",
+    "as_vector",
+    "band",
+    "conv1d",
+    "conv1d_grads",
+    "conv_matrix",
+    "conv_settings",
+    "derive",
+    "feature_maps",
+    "filter_bank_grads",
+    "im2col",
+    "layer_gradients",
+    "prove_matrix_form",
+    "prove_tied_gradients",
+    "symbolic_vector",
+    "windows",
+]

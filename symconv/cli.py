@@ -1,0 +1,137 @@
+"""The ``symconv`` command line: derive a layer and print it, or write it as LaTeX.
+
+Every user value goes through :mod:`symconv.parsing` (a strict grammar, never ``eval``);
+a bad value exits with status 2 and one line on stderr, no traceback.
+
+Examples
+========
+
+>>> main(["derive", "--input", "1,2,3,4", "--kernel", "5,6,7", "--padding", "full",
+...       "--flip", "--values"])  # doctest: +ELLIPSIS
+Layer: x in R^4, w in R^3, convolution (flipped kernel), stride 1, padding (2, 2), dilation 1 -> 6 outputs
+...
+Values: [5, 16, 34, 52, 45, 28]
+...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from sympy import Matrix
+
+from symconv.derivation import Derivation, derive
+from symconv.files import write_output
+from symconv.parsing import parse_padding, parse_vector
+
+#: The question's layer (QUESTION.md): symbolic first, then its numbers.
+DEFAULT_LAYERS = (("x:4", "w:3"), ("1,2,3,4", "5,6,7"))
+
+#: Above this many products the command line reports its stages on stderr.
+PROGRESS_THRESHOLD = 50_000
+
+
+class UsageError(Exception):
+    """A bad value on the command line: exit status 2 with one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"symconv: error: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
+    return int(text)
+
+
+def add_layer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", metavar="VECTOR", help="1,2,3,4 or x:4 (default: the question's layer)")
+    parser.add_argument("--kernel", metavar="VECTOR", help="5,6,7 or w:3")
+    parser.add_argument("--stride", type=positive_int, default=1)
+    parser.add_argument("--padding", default="0", help="N, LEFT,RIGHT, valid, same or full")
+    parser.add_argument("--dilation", type=positive_int, default=1)
+    parser.add_argument("--flip", action="store_true", help="true convolution (reverse the kernel)")
+    parser.add_argument("--activation", metavar="NAME", help="relu, sigmoid, tanh, identity or a name for an unknown f")
+    parser.add_argument("--grad", action="store_true", help="derive the backward pass and prove the tied-weight gradients")
+    parser.add_argument("--upstream", metavar="VECTOR", help="upstream gradients (default: symbolic g)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="symconv", description="Convolution as matrix multiplication, exactly.")
+    commands = parser.add_subparsers(dest="command", parser_class=Parser)
+    derive_cmd = commands.add_parser("derive", help="derive one layer and print it")
+    add_layer_options(derive_cmd)
+    derive_cmd.add_argument("--values", action="store_true", help="print the numeric outputs")
+    derive_cmd.add_argument("--tex", metavar="FILE", help="also write the derivation as a LaTeX document")
+    derive_cmd.add_argument("--force", action="store_true", help="overwrite a file symconv did not write")
+    return parser
+
+
+def layers(args: argparse.Namespace) -> list[tuple[Matrix, Matrix]]:
+    if (args.input is None) != (args.kernel is None):
+        raise UsageError("give both --input and --kernel, or neither for the question's layer")
+    pairs = DEFAULT_LAYERS if args.input is None else ((args.input, args.kernel),)
+    return [(parse_vector(x), parse_vector(w)) for x, w in pairs]
+
+
+def run_derive(args: argparse.Namespace) -> int:
+    padding = parse_padding(args.padding)
+    upstream = parse_vector(args.upstream) if args.upstream else None
+    derivations: list[Derivation] = []
+    for x, w in layers(args):
+        big = len(x) * len(w) > PROGRESS_THRESHOLD
+        start = time.perf_counter()
+
+        def progress(stage: str) -> None:
+            if big:
+                print(f"symconv: [{time.perf_counter() - start:7.1f} s] {stage}", file=sys.stderr, flush=True)
+
+        d = derive(x, w, stride=args.stride, padding=padding, dilation=args.dilation,
+                   flip=args.flip, activation=args.activation, grad=args.grad,
+                   upstream=upstream, progress=progress)
+        derivations.append(d)
+        print(d.to_text())
+        if args.values or all(e.is_number for e in list(x) + list(w)):
+            values = [e for e in d.outputs]
+            print(f"Values: {values}")
+            if not args.flip and args.padding == "0":
+                full = derive(x, w, padding="full", flip=True).outputs
+                print(f"Full convolution (numpy.convolve): {list(full)}")
+        print()
+    if args.tex:
+        from symconv.report import derivations_document
+
+        write_output(args.tex, derivations_document(derivations), force=args.force)
+        print(f"wrote {args.tex}")
+    return 0 if all(d.holds for d in derivations) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "derive":
+            return run_derive(args)
+        handler = getattr(args, "handler", None)
+        if handler is None:  # pragma: no cover - every subcommand sets one
+            raise UsageError(f"unknown command {args.command!r}")
+        return int(handler(args))
+    except (UsageError, ValueError, TypeError, FileExistsError, FileNotFoundError, IsADirectoryError) as error:
+        print(f"symconv: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symconv: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

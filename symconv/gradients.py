@@ -1,0 +1,291 @@
+"""Gradients of a 1-D convolution layer by genuine differentiation, organised by the band.
+
+The loss ``L = sum_i g_i y_i`` is expanded by linearity into its ``L_out * K`` products
+``g_i * w_k * x_j`` and each symbol's derivative is taken term by term (the exact
+product rule, :mod:`symconv.engine`), visiting only the terms that contain the symbol.
+Entries that are not distinct symbols (numbers, repeated symbols, expressions) are
+differentiated through placeholder symbols, then substituted back: the derivative is
+with respect to the *slot*, as autograd's is.
+
+Examples
+========
+
+>>> from symconv import conv1d_grads, symbolic_vector
+>>> x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
+>>> grad_x, grad_w = conv1d_grads(x, w, g)
+>>> grad_w.T
+Matrix([[g0*x0 + g1*x1, g0*x1 + g1*x2, g0*x2 + g1*x3]])
+>>> grad_x.T
+Matrix([[g0*w0, g0*w1 + g1*w0, g0*w2 + g1*w1, g1*w2]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sympy
+from sympy import Dummy, Expr, Matrix, S, Symbol
+
+from symconv.engine import TermIndex, is_plain_symbol
+from symconv.settings import ConvSettings, as_int
+from symconv.sliding import settings_for, sliding_outputs
+from symconv.vectors import as_vector, check_name, symbolic_vector
+
+
+def slots(values: Sequence[Expr], name: str) -> tuple[list[Symbol], dict[Symbol, Expr]]:
+    """Symbols to differentiate by, one per entry, and how to put the entries back.
+
+    Distinct plain symbols are their own slots; otherwise every entry gets a placeholder.
+    """
+    entries = list(values)
+    if all(is_plain_symbol(v) for v in entries) and len(set(entries)) == len(entries):
+        return entries, {}  # type: ignore[return-value]
+    placeholders = [Dummy(f"{name}{i}") for i in range(len(entries))]
+    return placeholders, dict(zip(placeholders, entries))
+
+
+def loss_terms(
+    x: Sequence[Expr], w: Sequence[Expr], g: Sequence[Expr], settings: ConvSettings
+) -> list[tuple[Expr, Expr, Expr]]:
+    """``L = sum_i g_i (sum_k w'_k x_{i*s + k*d - left})`` expanded by linearity."""
+    return [
+        (g[i], w[k], x[j])
+        for i in range(settings.output_length)
+        if g[i] is not S.Zero
+        for k, j in settings.taps(i)
+    ]
+
+
+def check_upstream(g: Matrix, settings: ConvSettings, symbols: set[Expr]) -> None:
+    if len(g) != settings.output_length:
+        raise ValueError(
+            f"upstream has {len(g)} entries but the layer has {settings.output_length} "
+            "outputs; give one upstream gradient per output"
+        )
+    shared = set().union(*(e.free_symbols for e in g)) & symbols
+    if shared:
+        raise ValueError(
+            f"upstream gradients must not depend on x or w, but they contain "
+            f"{sorted(map(str, shared))}"
+        )
+
+
+@dataclass(frozen=True)
+class GradientDerivation:
+    """What :func:`derive_gradients` found: slots, the indexed loss and both gradients."""
+
+    settings: ConvSettings
+    x: list[Expr]
+    w: list[Expr]
+    g: list[Expr]
+    x_slots: list[Symbol]
+    w_slots: list[Symbol]
+    index: TermIndex
+    grad_x: list[Expr]
+    grad_w: list[Expr]
+
+
+def derive_gradients(x: list[Expr], w: list[Expr], g: list[Expr], settings: ConvSettings) -> GradientDerivation:
+    """Differentiate ``sum_i g_i y_i`` by every input and weight slot, term by term."""
+    x_slots, x_back = slots(x, "x")
+    w_slots, w_back = slots(w, "w")
+    check_upstream(Matrix(g), settings, set(x_slots) | set(w_slots) | set().union(*(e.free_symbols for e in x + w)))
+    index = TermIndex(loss_terms(x_slots, w_slots, g, settings))
+    back = {**x_back, **w_back}
+    grad_x = [index.gradient(s) for s in x_slots]
+    grad_w = [index.gradient(s) for s in w_slots]
+    if back:
+        grad_x = [e.xreplace(back) for e in grad_x]
+        grad_w = [e.xreplace(back) for e in grad_w]
+    return GradientDerivation(settings, x, w, g, x_slots, w_slots, index, grad_x, grad_w)
+
+
+def conv1d_grads(
+    x: object,
+    w: object,
+    upstream: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> tuple[Matrix, Matrix]:
+    """``(dL/dx, dL/dw)`` for ``L = sum_i upstream_i * conv1d(x, w)_i``, by differentiation.
+
+    Equal to PyTorch autograd on ``conv1d`` with numbers; symbolically
+    ``dL/dw == im2col(x, K)^T * upstream`` and ``dL/dx == conv_matrix(w, L)^T * upstream``
+    (see :func:`symconv.prove_tied_gradients`).
+
+    >>> gx, gw = conv1d_grads([1, 2, 3, 4], [5, 6, 7], [1, 1])
+    >>> gx.T, gw.T
+    (Matrix([[5, 11, 13, 7]]), Matrix([[3, 5, 7]]))
+    """
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    gs = as_vector(upstream, "upstream")
+    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    derived = derive_gradients(list(xs), list(ws), list(gs), settings)
+    return Matrix(derived.grad_x), Matrix(derived.grad_w)
+
+
+# --- a layer with bias, activation and loss ---------------------------------------------
+
+
+def relu(z: Expr) -> Expr:
+    return sympy.Max(0, z)
+
+
+def sigmoid(z: Expr) -> Expr:
+    return 1 / (1 + sympy.exp(-z))
+
+
+def identity(z: Expr) -> Expr:
+    return z
+
+
+#: The activations known by name; any other valid name becomes an unknown sympy Function.
+ACTIVATIONS: dict[str, Callable[[Expr], Expr]] = {
+    "identity": identity,
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "tanh": sympy.tanh,
+}
+
+
+def activation_function(activation: object) -> Callable[[Expr], Expr]:
+    """Resolve an activation: None, a known name, another name (an unknown ``f``), or a callable.
+
+    >>> activation_function("f")(sympy.Symbol("z"))
+    f(z)
+    """
+    if activation is None:
+        return identity
+    if isinstance(activation, str):
+        if activation in ACTIVATIONS:
+            return ACTIVATIONS[activation]
+        return sympy.Function(check_name(activation))
+    if callable(activation):
+        return activation  # type: ignore[return-value]
+    raise TypeError(
+        f"activation {activation!r} must be None, a name ({', '.join(ACTIVATIONS)} or "
+        "any identifier for an unknown function), or a callable"
+    )
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    """The backward pass of ``y = f(conv1d(x, w) + b)`` under a loss, chain rule step by step."""
+
+    pre_activations: Matrix  # s_i = conv1d(x, w)_i + b
+    outputs: Matrix  # y_i = f(s_i)
+    loss: Expr
+    output_gradients: Matrix  # dL/dy_i
+    deltas: Matrix  # dL/ds_i = dL/dy_i * f'(s_i)
+    grad_x: Matrix
+    grad_w: Matrix
+    grad_b: Expr | None
+
+
+def layer_gradients(
+    x: object,
+    w: object,
+    *,
+    bias: object = None,
+    activation: object = None,
+    loss: object = "linear",
+    upstream: object = None,
+    targets: object = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> LayerGradients:
+    """Backpropagate through ``y = f(conv1d(x, w) + b)`` by the chain rule.
+
+    ``loss`` is ``"linear"`` (``sum_i g_i y_i``, upstream ``g`` symbolic unless given),
+    ``"squared_error"`` (``sum_i (y_i - t_i)^2 / 2``, targets ``t`` symbolic unless given)
+    or a callable taking the output vector ``y`` and returning a SymPy expression.
+    The deltas ``dL/ds_i = dL/dy_i * f'(s_i)`` are differentiated with ``sympy.diff``
+    and become the upstream gradient of the convolution: ``dL/db = sum_i delta_i``.
+
+    >>> from symconv import symbolic_vector
+    >>> r = layer_gradients([1, 2, 3, 4], [5, 6, 7], bias=-40, activation="relu",
+    ...                     loss="linear", upstream=[1, 1])
+    >>> r.pre_activations.T, r.deltas.T, r.grad_b
+    (Matrix([[-2, 16]]), Matrix([[0, 1]]), 1)
+    """
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    n_out = settings.output_length
+    conv = sliding_outputs(list(xs), list(ws), settings)
+    b = None if bias is None else as_vector([bias], "bias")[0]
+    pre = Matrix([c + b if b is not None else c for c in conv])
+    f = activation_function(activation)
+    s = sympy.Dummy("s")
+    f_prime = sympy.diff(f(s), s)
+    outputs = pre.applyfunc(f)
+    y = symbolic_vector("y", n_out)
+    if loss == "linear":
+        g = symbolic_vector("g", n_out) if upstream is None else as_vector(upstream, "upstream")
+        if len(g) != n_out:
+            raise ValueError(f"upstream has {len(g)} entries; the layer has {n_out} outputs")
+        loss_of_y = sum((g[i] * y[i] for i in range(n_out)), S.Zero)
+    elif loss == "squared_error":
+        t = symbolic_vector("t", n_out) if targets is None else as_vector(targets, "targets")
+        if len(t) != n_out:
+            raise ValueError(f"targets has {len(t)} entries; the layer has {n_out} outputs")
+        loss_of_y = sum(((y[i] - t[i]) ** 2 for i in range(n_out)), S.Zero) / 2
+    elif callable(loss):
+        loss_of_y = sympy.sympify(loss(y), strict=True)
+    else:
+        raise ValueError(
+            f"loss {loss!r} is not known; use 'linear', 'squared_error' or a callable of y"
+        )
+    at_outputs = dict(zip(y, outputs))
+    output_gradients = Matrix([sympy.diff(loss_of_y, yi).xreplace(at_outputs) for yi in y])
+    deltas = Matrix(
+        [output_gradients[i] * f_prime.xreplace({s: pre[i]}) for i in range(n_out)]
+    )
+    derived = derive_gradients(list(xs), list(ws), list(deltas), settings)
+    return LayerGradients(
+        pre_activations=pre,
+        outputs=outputs,
+        loss=loss_of_y.xreplace(at_outputs),
+        output_gradients=output_gradients,
+        deltas=deltas,
+        grad_x=Matrix(derived.grad_x),
+        grad_w=Matrix(derived.grad_w),
+        grad_b=None if b is None else sympy.Add(*deltas),
+    )
+
+
+def filter_bank_grads(x: object, filters: object, upstream: object, *, stride: object = 1,
+                      padding: object = 0, dilation: object = 1) -> Matrix:
+    """``dL/dW`` for ``L = sum_{i,f} Delta_{i f} (X W)_{i f}``, one column per filter.
+
+    Differentiated term by term; equals ``im2col(x, K)^T * Delta``.
+
+    >>> from sympy import Matrix
+    >>> filter_bank_grads([1, 2, 3, 4], Matrix([[5, 1], [6, 0], [7, 0]]), Matrix([[1, 0], [1, 1]]))
+    Matrix([
+    [3, 2],
+    [5, 3],
+    [7, 4]])
+    """
+    bank = filters if isinstance(filters, sympy.MatrixBase) else Matrix(filters)
+    delta = upstream if isinstance(upstream, sympy.MatrixBase) else Matrix(upstream)
+    xs = as_vector(x, "input x")
+    k = as_int(bank.rows, "filter length", 1)
+    columns = []
+    for f in range(bank.cols):
+        settings = settings_for(xs, bank[:, f], stride, padding, dilation, False)
+        if delta.shape != (settings.output_length, bank.cols):
+            raise ValueError(
+                f"upstream Delta has shape {delta.shape}; need ({settings.output_length}, "
+                f"{bank.cols}): one row per output, one column per filter"
+            )
+        derived = derive_gradients(list(xs), list(bank[:, f]), list(delta[:, f]), settings)
+        columns.append(derived.grad_w)
+    return Matrix(k, bank.cols, lambda r, c: columns[c][r])

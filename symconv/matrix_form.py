@@ -1,0 +1,160 @@
+"""The matrix form of a 1-D convolution layer, proved: sliding sums == T x == X w.
+
+Examples
+========
+
+>>> from symconv import prove_matrix_form, symbolic_vector
+>>> proof = prove_matrix_form(symbolic_vector("x", 4), symbolic_vector("w", 3))
+>>> proof.holds
+True
+>>> [step.name for step in proof.steps]
+['banded product', 'data-matrix product', 'dense banded product', 'flip']
+"""
+
+from __future__ import annotations
+
+from sympy import Expr
+
+from symconv.banded import band_from_settings
+from symconv.datamatrix import data_times, rows_from_settings
+from symconv.engine import dot
+from symconv.proof import Proof, Step, check
+from symconv.settings import ConvSettings
+from symconv.sliding import settings_for, sliding_outputs
+from symconv.vectors import as_vector
+
+#: Above this many dense entries the public dense ``conv_matrix(w, L) * x`` is not
+#: multiplied out for the proof; the band carries the proof at every size.
+DENSE_CHECK_LIMIT = 4096
+
+
+def textbook_convolution(x: list[Expr], w: list[Expr], settings: ConvSettings) -> list[Expr] | None:
+    """``(x * w)[n] = sum_k x[k] w[n - k]``, the definition of true convolution.
+
+    Written with the *input* index running, independent of the sliding-window code;
+    defined here for stride 1, dilation 1 and the full/valid shapes (the text-book ones).
+    Returns None where the definition does not apply.
+    """
+    m, n = len(x), len(w)
+    if settings.stride != 1 or settings.dilation != 1:
+        return None
+    if settings.padding_pair == (n - 1, n - 1):
+        outputs = range(0, m + n - 1)
+    elif settings.padding_pair == (0, 0):
+        outputs = range(n - 1, m)
+    else:
+        return None
+    return [
+        dot((x[k], w[t - k]) for k in range(m) if 0 <= t - k < n) for t in outputs
+    ]
+
+
+def matrix_form_steps(x: list[Expr], w: list[Expr], settings: ConvSettings) -> list[Step]:
+    """The steps of :func:`prove_matrix_form` for resolved settings (plain lists in)."""
+    z = sliding_outputs(x, w, settings)
+    labels = [(i,) for i in range(len(z))]
+    t = band_from_settings(w, settings)
+    steps = [
+        check(
+            "banded product",
+            z,
+            t.matvec(x),
+            law="row i of T holds w'_k at column i*stride + k*dilation - left",
+            labels=labels,
+            details={"band": t},
+        )
+    ]
+    rows = rows_from_settings(x, settings)
+    steps.append(
+        check(
+            "data-matrix product",
+            z,
+            data_times(rows, w, settings.flip),
+            law="row i of X is the i-th window of the padded input",
+            labels=labels,
+        )
+    )
+    if t.shape[0] * t.shape[1] <= DENSE_CHECK_LIMIT:
+        dense = t.to_matrix() * as_vector(x)
+        steps.append(
+            check(
+                "dense banded product",
+                z,
+                list(dense),
+                law="the dense conv_matrix(w, L) times x, multiplied by SymPy",
+                labels=labels,
+            )
+        )
+    if settings.flip:
+        reference = textbook_convolution(x, w, settings)
+        if reference is not None:
+            steps.append(
+                check(
+                    "true convolution",
+                    z,
+                    reference,
+                    law="(x * w)[n] = sum_k x[k] w[n-k]",
+                    labels=labels,
+                )
+            )
+        unflipped = ConvSettings(**{**settings.__dict__, "flip": False})
+        steps.append(
+            check(
+                "flip",
+                z,
+                sliding_outputs(x, w[::-1], unflipped),
+                law="conv(x, w) = xcorr(x, reverse(w))",
+                labels=labels,
+            )
+        )
+    else:
+        flipped = ConvSettings(**{**settings.__dict__, "flip": True})
+        steps.append(
+            check(
+                "flip",
+                sliding_outputs(x, w[::-1], flipped),
+                z,
+                law="xcorr(x, w) = conv(x, reverse(w))",
+                labels=labels,
+            )
+        )
+    return steps
+
+
+def prove_matrix_form(
+    x: object,
+    w: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> Proof:
+    """Prove ``conv1d(x, w) == conv_matrix(w, len(x)) * x == im2col(x, K) * w``.
+
+    Entry by entry, with the flip identity (convolution is cross-correlation with the
+    reversed kernel). Costs ``O(L_out * K)`` terms: the band, not a dense product, carries
+    the proof (the dense product is added as a cross-check for small layers).
+
+    >>> proof = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True)
+    >>> proof.holds, [str(s.lhs[i]) for s in proof.steps[:1] for i in range(6)]
+    (True, ['5', '16', '34', '52', '45', '28'])
+    """
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    steps = matrix_form_steps(list(xs), list(ws), settings)
+    kind = "convolution (flipped kernel)" if settings.flip else "cross-correlation"
+    return Proof(
+        title="Matrix form of a 1-D convolution layer",
+        statement=(
+            f"For the {kind} of x in R^{len(xs)} with w in R^{len(ws)} "
+            f"(stride {settings.stride}, padding {settings.padding_pair}, dilation "
+            f"{settings.dilation}): conv1d(x, w) = T(w) x = X(x) w, "
+            f"{settings.output_length} outputs."
+        ),
+        steps=steps,
+        assumptions=(f"padding {settings.padding_pair} zeros, folded into T",),
+    )
+
+

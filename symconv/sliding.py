@@ -1,0 +1,93 @@
+"""The sliding dot product: every output of a 1-D convolution layer, one window at a time.
+
+Output ``i`` is ``sum_k w'[k] * xpad[i*stride + k*dilation]`` with ``xpad`` the zero-padded
+input and ``w' = w`` (cross-correlation, what PyTorch calls convolution) or the reversed
+kernel when ``flip=True`` (true convolution, as numpy.convolve and MATLAB's conv).
+
+Examples
+========
+
+>>> from sympy import symbols
+>>> from symconv import conv1d
+>>> a, b, c, u, v = symbols("a b c u v")
+>>> conv1d([a, b, c], [u, v]).T
+Matrix([[a*u + b*v, b*u + c*v]])
+>>> conv1d([1, 2, 3, 4], [5, 6, 7]).T            # the question's valid outputs
+Matrix([[38, 56]])
+>>> conv1d([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True).T
+Matrix([[5, 16, 34, 52, 45, 28]])
+"""
+
+from __future__ import annotations
+
+from sympy import Expr, Matrix, S
+
+from symconv.engine import dot
+from symconv.settings import ConvSettings, Padding, conv_settings
+from symconv.vectors import as_vector
+
+
+def settings_for(
+    x: Matrix, w: Matrix, stride: object, padding: object, dilation: object, flip: object
+) -> ConvSettings:
+    """Validated settings for input ``x`` and kernel ``w`` (both already vectors)."""
+    return conv_settings(
+        len(w), len(x), stride=stride, padding=padding, dilation=dilation, flip=flip
+    )
+
+
+def windows(
+    x: object,
+    kernel_size: int,
+    *,
+    stride: int = 1,
+    padding: Padding = 0,
+    dilation: int = 1,
+) -> list[list[Expr]]:
+    """The windows the kernel sees: row ``i`` is ``xpad[i*stride + k*dilation]``, ``k < K``.
+
+    Padding shows up as literal zeros.
+
+    >>> windows([1, 2, 3, 4], 3)
+    [[1, 2, 3], [2, 3, 4]]
+    >>> windows([1, 2], 2, padding=1)
+    [[0, 1], [1, 2], [2, 0]]
+    """
+    xs = as_vector(x, "input x")
+    s = conv_settings(kernel_size, len(xs), stride=stride, padding=padding, dilation=dilation)
+    return [
+        [xs[j] if 0 <= j < len(xs) else S.Zero for j in (s.input_index(i, k) for k in range(s.kernel_size))]
+        for i in range(s.output_length)
+    ]
+
+
+def sliding_outputs(x: Matrix, w: Matrix, settings: ConvSettings) -> list[Expr]:
+    """Outputs of the layer for resolved settings, as a list (the engine's currency)."""
+    return [
+        dot((w[k], x[j]) for k, j in settings.taps(i)) for i in range(settings.output_length)
+    ]
+
+
+def conv1d(
+    x: object,
+    w: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> Matrix:
+    """Every output of a 1-D convolution layer as a sliding dot product (a column vector).
+
+    Equals ``torch.nn.functional.conv1d`` with numbers (cross-correlation); with
+    ``flip=True`` the kernel is reversed first (``numpy.convolve`` for full and valid).
+
+    >>> conv1d([1, 2, 3, 4, 5], [1, 1], stride=2).T
+    Matrix([[3, 7]])
+    >>> conv1d([1, 2, 3, 4, 5], [1, 1], dilation=3).T
+    Matrix([[5, 7]])
+    """
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    return Matrix(sliding_outputs(xs, ws, settings))
