@@ -1,8 +1,10 @@
-"""LaTeX for symconv's objects: expressions with 0- or 1-based indices, elided matrices,
+r"""LaTeX for symconv's objects: expressions with 0- or 1-based indices, elided matrices,
 and proofs as ``align`` environments.
 
-Big objects are elided *before* printing: only the kept corners of a matrix are ever
-passed to ``sympy.latex`` (printing a 1024-column band whole costs seconds).
+Big objects are elided *before* printing: only the kept corners of a matrix (and the kept
+terms of a long sum) are ever passed to ``sympy.latex``; printing a 1024-column band whole
+costs seconds. What a proof step says about its law is a table (:data:`STEP_LAWS`), kept
+apart from the code that lays the step out.
 
 Examples
 ========
@@ -12,18 +14,22 @@ Examples
 >>> x0, w2 = symbols("x0 w2")
 >>> expr_latex(x0 * w2, index_base=1)
 'w_{3} x_{1}'
->>> print(matrix_latex(Matrix(5, 5, lambda i, j: i + j), max_rows=3, max_cols=3))
-\\begin{bmatrix} 0 & 1 & \\cdots & 4 \\\\ 1 & 2 & \\cdots & 5 \\\\ \\vdots & \\vdots & \\ddots & \\vdots \\\\ 4 & 5 & \\cdots & 8 \\end{bmatrix}
+>>> print(matrix_latex(Matrix(5, 5, lambda i, j: i + j), max_rows=2, max_cols=2))
+\begin{bmatrix} 0 & \cdots & 4 \\ \vdots & \ddots & \vdots \\ 4 & \cdots & 8 \end{bmatrix}
+>>> expr_latex(sum(symbols("a0:9")), max_terms=3)
+'a_{0} + a_{1} + \\cdots + a_{8}'
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sympy
 from sympy import Expr
+from sympy.printing.latex import LatexPrinter
 
 INDEXED_NAME = re.compile(r"([A-Za-z]+?)(\d+)(?:_(\d+))?\Z")
 
@@ -37,21 +43,145 @@ TEXT_ESCAPES = {
     "#": r"\#",
     "%": r"\%",
     "_": r"\_",
-    "^": r"\^{}",
-    "~": r"\~{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    # The default OT1 text font prints these three as other glyphs (¡, ¿, an em dash).
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
+
+#: Non-Latin-1 characters that library or user text may carry, with a LaTeX spelling.
+UNICODE_TEXT = {
+    "\u2013": "--",
+    "\u2014": "---",
+    "\u2018": "`",
+    "\u2019": "'",
+    "\u201c": "``",
+    "\u201d": "''",
+    "\u2026": r"\ldots{}",
+    "\u2218": r"\ensuremath{\circ}",
+    "\u2264": r"\ensuremath{\leq}",
+    "\u2265": r"\ensuremath{\geq}",
+    "\u2260": r"\ensuremath{\neq}",
+    "\u2192": r"\ensuremath{\to}",
+    "\u2208": r"\ensuremath{\in}",
+    "\u2211": r"\ensuremath{\sum}",
+    "\u2202": r"\ensuremath{\partial}",
+}
+
+#: Latin-1 characters that pdflatex's default fonts (OT1) cannot print (checked by
+#: compiling every one of U+00A0..U+00FF); the other Latin-1 letters and signs are fine.
+LATIN1_MISSING = frozenset("\u00ab\u00bb\u00d0\u00de\u00f0\u00fe")
+
+#: Greek letters spelled by name in LaTeX (the capitals that look Latin are not).
+GREEK_CAPITALS = frozenset("GAMMA DELTA THETA LAMDA XI PI SIGMA UPSILON PHI PSI OMEGA".split())
+
+
+def greek(ch: str) -> str | None:
+    """``\\ensuremath{\\alpha}`` for a Greek letter LaTeX names, else None."""
+    name = unicodedata.name(ch, "")
+    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
+    if match is None:
+        return None
+    case, letter = match.groups()
+    if letter == "OMICRON" or (case == "CAPITAL" and letter not in GREEK_CAPITALS):
+        return None
+    command = letter.lower().replace("lamda", "lambda")
+    return rf"\ensuremath{{\{command.capitalize() if case == 'CAPITAL' else command}}}"
 
 
 def escape_text(text: str) -> str:
     r"""Make user or library text safe inside LaTeX text mode.
 
+    Every character that means something to TeX is printed literally, runs of white space
+    (newlines included: a blank line would end a heading's argument) become one space, and
+    a character the default fonts cannot print is refused rather than left to break the
+    compile.
+
     >>> escape_text(r"50% of $x_1$ \input{f}")
     '50\\% of \\$x\\_1\\$ \\textbackslash{}input\\{f\\}'
+    >>> escape_text("a\n\nb  <c>")
+    'a b \\textless{}c\\textgreater{}'
+    >>> escape_text("M\u2218dL, \u03b7")
+    'M\\ensuremath{\\circ}dL, \\ensuremath{\\eta}'
+    >>> escape_text("\u2603")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: character '☃' (U+2603) in '☃' cannot be printed by pdflatex's default fonts; ...
     """
-    return "".join(TEXT_ESCAPES.get(ch, ch) for ch in text)
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    out: list[str] = []
+    for ch in " ".join(text.split()):
+        if ch in TEXT_ESCAPES:
+            out.append(TEXT_ESCAPES[ch])
+        elif " " <= ch <= "~" or ("\u00a0" <= ch <= "\u00ff" and ch not in LATIN1_MISSING):
+            out.append(ch)
+        elif ch in UNICODE_TEXT:
+            out.append(UNICODE_TEXT[ch])
+        elif (spelled := greek(ch)) is not None:
+            out.append(spelled)
+        else:
+            raise ValueError(
+                f"character {ch!r} (U+{ord(ch):04X}) in {text!r} cannot be printed by "
+                "pdflatex's default fonts; use ASCII, Latin-1 letters or Greek letters"
+            )
+    return "".join(out)
 
 
-def symbol_names(expressions: Sequence[Any], index_base: int = 0) -> dict[sympy.Symbol, str]:
+#: Characters of text that MathJax and LaTeX both take literally inside ``\text{}``.
+DISPLAY_SAFE = re.compile(r"[A-Za-z0-9 .,;:!?()\[\]'/*+=@-]+")
+
+#: How :func:`display_text` prints the other characters, in math mode.
+DISPLAY_ESCAPES = {
+    "\\": r"\backslash",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\hat{}",
+    "~": r"\sim",
+    "<": "<",
+    ">": ">",
+    "|": r"\vert",
+    "\u2218": r"\circ",
+}
+
+
+def display_text(text: str) -> str:
+    r"""Text for *math mode* that Jupyter's MathJax and real LaTeX read the same way.
+
+    MathJax prints the inside of ``\text{}`` verbatim, so an escape such as ``\%`` there
+    would show its backslash; the special characters are therefore printed in math mode
+    between ``\text{}`` runs of plain characters.
+
+    >>> display_text("50% of x_1")
+    '\\text{50}\\%\\text{ of x}\\_\\text{1}'
+    """
+    out: list[str] = []
+    position = 0
+    flat = " ".join(text.split())
+    while position < len(flat):
+        run = DISPLAY_SAFE.match(flat, position)
+        if run:
+            out.append(rf"\text{{{run.group()}}}")
+            position = run.end()
+            continue
+        ch = flat[position]
+        if ch in DISPLAY_ESCAPES:
+            out.append(DISPLAY_ESCAPES[ch])
+        else:
+            spelled = greek(ch)
+            out.append(spelled[len(r"\ensuremath{") : -1] if spelled else r"\text{?}")
+        position += 1
+    return "".join(out)
+
+
+def symbol_names(expressions: Iterable[Any], index_base: int = 0) -> dict[sympy.Symbol, str]:
     """LaTeX names for ``x12``-style symbols with the index shifted to ``index_base``."""
     names: dict[sympy.Symbol, str] = {}
     for e in expressions:
@@ -71,30 +201,127 @@ def symbol_names(expressions: Sequence[Any], index_base: int = 0) -> dict[sympy.
     return names
 
 
-def expr_latex(expr: Any, index_base: int = 0) -> str:
-    """One expression in LaTeX, indices printed from ``index_base``."""
+def check_index_base(index_base: object) -> int:
+    """Indices start at 0 (Python, PyTorch) or 1 (the book's notation); nothing else."""
+    if isinstance(index_base, bool) or index_base not in (0, 1):
+        raise ValueError(f"index_base must be 0 or 1, got {index_base!r}")
+    return int(index_base)  # type: ignore[call-overload]
+
+
+def symbol_key(symbol: sympy.Symbol) -> tuple[str, int, int]:
+    """Sort key of a symbol: its base name, then its indices as numbers (x2 before x10)."""
+    match = INDEXED_NAME.match(symbol.name)
+    if match is None:
+        return (symbol.name, -1, -1)
+    base, first, second = match.groups()
+    return (base, int(first), int(second) if second is not None else -1)
+
+
+def term_key(term: Expr) -> tuple[Any, ...]:
+    """Sort key of a term of a sum: by the symbols it holds, in index order; numbers last."""
+    # Ties keep SymPy's canonical argument order (the sort is stable), so the printed order
+    # is deterministic without SymPy's costly default_sort_key.
+    symbols = sorted(symbol_key(s) for s in term.free_symbols if isinstance(s, sympy.Symbol))
+    return (0 if symbols else 1, symbols)
+
+
+class ReportPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the terms of every sum in index order (``x_2`` before
+    ``x_10``, where SymPy's string order puts ``x_10`` first) and sums of more than
+    ``max_terms`` terms elided at any depth, *before* the elided terms are printed."""
+
+    def __init__(self, names: dict[sympy.Symbol, str], max_terms: int | None = None) -> None:
+        # order "none": the printer keeps the canonical argument order instead of sorting
+        # every nested sum again (seconds for a 1024-term sum inside a product).
+        super().__init__({"symbol_names": names, "order": "none"})
+        self.max_terms = max_terms
+
+    def _print_Add(self, expr: Expr, order: str | None = None) -> str:
+        terms: list[Expr | None] = sorted(expr.args, key=term_key)
+        if self.max_terms is not None and len(terms) > self.max_terms:
+            head = max(self.max_terms - 1, 1)
+            terms = [*terms[:head], None, terms[-1]]
+        tex = ""
+        for position, term in enumerate(terms):
+            if term is None:
+                tex += r" + \cdots"
+                continue
+            if position == 0:
+                pass
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
+
+
+def terms_latex(expr: Any, names: dict[sympy.Symbol, str], max_terms: int | None = None) -> str:
+    r"""``expr`` printed with ``names``; every sum of more than ``max_terms`` terms keeps
+    its first ``max_terms - 1`` terms and its last, with ``\\cdots`` between.
+
+    >>> from sympy import symbols
+    >>> a = symbols("a0:12")
+    >>> terms_latex(a[10] + a[2], {})
+    'a_{2} + a_{10}'
+    >>> terms_latex(-symbols("eta") * sum(a) + a[0], {}, max_terms=3)
+    'a_{0} - \\eta \\left(a_{0} + a_{1} + \\cdots + a_{11}\\right)'
+    """
+    return ReportPrinter(names, max_terms).doprint(expr)
+
+
+def expr_latex(expr: Any, index_base: int = 0, max_terms: int | None = None) -> str:
+    """One expression in LaTeX, indices printed from ``index_base``, long sums elided."""
     expr = sympy.sympify(expr, strict=True) if not isinstance(expr, sympy.Basic) else expr
-    return sympy.latex(expr, symbol_names=symbol_names([expr], index_base))
+    return terms_latex(expr, symbol_names([expr], index_base), max_terms)
 
 
 def kept(n: int, limit: int) -> list[int | None]:
     """Positions to show out of ``n``: all, or the first ``limit-1`` and the last with a
-    ``None`` where the ellipsis goes."""
+    ``None`` where the ellipsis goes.
+
+    >>> kept(3, 8), kept(10, 4)
+    ([0, 1, 2], [0, 1, 2, None, 9])
+    """
     if n <= limit:
         return list(range(n))
     head = max(limit - 1, 1)
     return list(range(head)) + [None, n - 1]
 
 
+#: How a structural zero of a banded matrix is printed when the band is to stand out.
+STRUCTURAL_ZERO = r"\scriptstyle 0"
+
+
 def matrix_latex(
-    matrix: Any, max_rows: int = 8, max_cols: int = 8, index_base: int = 0, env: str = "bmatrix"
+    matrix: Any,
+    max_rows: int = 8,
+    max_cols: int = 8,
+    index_base: int = 0,
+    env: str = "bmatrix",
+    *,
+    mark_band: bool = False,
+    max_terms: int | None = None,
 ) -> str:
     """A matrix (SymPy ``Matrix``, :class:`~symconv.banded.BandedMatrix` or anything with
-    ``shape`` and ``[i, j]``), elided with ``\\cdots``/``\\vdots``/``\\ddots`` past the limits."""
+    ``shape`` and ``[i, j]``), elided with ``\\cdots``/``\\vdots``/``\\ddots`` past the limits.
+
+    With ``mark_band`` (a banded matrix only) the entries off the band print small, so the
+    band stands out; entries in the band that happen to be 0 print normally.
+
+    >>> from symconv import band
+    >>> print(matrix_latex(band([5, 0, 7], 4), mark_band=True))
+    \\begin{bmatrix} 5 & 0 & 7 & \\scriptstyle 0 \\\\ \\scriptstyle 0 & 5 & 0 & 7 \\end{bmatrix}
+    """
     rows, cols = matrix.shape
     row_keep, col_keep = kept(rows, max_rows), kept(cols, max_cols)
     entries = [matrix[i, j] for i in row_keep if i is not None for j in col_keep if j is not None]
     names = symbol_names(entries, index_base)
+    ties = getattr(matrix, "ties", None) if mark_band else None
     lines = []
     for i in row_keep:
         cells = []
@@ -105,80 +332,464 @@ def matrix_latex(
                 cells.append(r"\vdots")
             elif j is None:
                 cells.append(r"\cdots")
+            elif ties is not None and (i, j) not in ties:
+                cells.append(STRUCTURAL_ZERO)
             else:
-                cells.append(sympy.latex(matrix[i, j], symbol_names=names))
+                cells.append(terms_latex(matrix[i, j], names, max_terms))
         lines.append(" & ".join(cells))
     return rf"\begin{{{env}}} " + r" \\ ".join(lines) + rf" \end{{{env}}}"
 
 
-def vector_latex(entries: Sequence[Any], max_rows: int = 8, index_base: int = 0) -> str:
+def vector_latex(
+    entries: Sequence[Any], max_rows: int = 8, index_base: int = 0, max_terms: int | None = None
+) -> str:
     """A column vector, elided like :func:`matrix_latex`."""
     column = sympy.Matrix(len(entries), 1, [sympy.S.Zero] * len(entries))
     shown = kept(len(entries), max_rows)
     for i in shown:
         if i is not None:
             column[i, 0] = entries[i]
-    return matrix_latex(column, max_rows=max_rows, max_cols=1, index_base=index_base)
+    return matrix_latex(
+        column, max_rows=max_rows, max_cols=1, index_base=index_base, max_terms=max_terms
+    )
+
+
+def row_latex(
+    entries: Sequence[Any], max_cols: int = 8, index_base: int = 0, transpose: bool = True
+) -> str:
+    r"""A column vector written as a transposed row, the compact form for running text.
+
+    >>> row_latex([1, 2, 3, 4, 5], max_cols=3)
+    '\\begin{bmatrix} 1 & 2 & \\cdots & 5 \\end{bmatrix}^{\\top}'
+    """
+    shown = kept(len(entries), max_cols)
+    values = [entries[i] for i in shown if i is not None]
+    names = symbol_names(values, index_base)
+    cells = [r"\cdots" if i is None else terms_latex(entries[i], names) for i in shown]
+    body = r"\begin{bmatrix} " + " & ".join(cells) + r" \end{bmatrix}"
+    return body + (r"^{\top}" if transpose else "")
+
+
+def tuple_latex(entries: Sequence[Any], index_base: int = 0, max_cols: int = 8) -> str:
+    r"""Entries as a parenthesised tuple, ``(x_{1}, x_{2}, x_{3})``, elided past ``max_cols``.
+
+    >>> tuple_latex([1, 2, 3])
+    '(1, 2, 3)'
+    """
+    shown = kept(len(entries), max_cols)
+    names = symbol_names([entries[i] for i in shown if i is not None], index_base)
+    cells = [r"\ldots" if i is None else terms_latex(entries[i], names) for i in shown]
+    return "(" + ", ".join(cells) + ")"
 
 
 def label_latex(label: Any, index_base: int = 0) -> str:
+    """An entry label in text mode: integer indices shifted to ``index_base``."""
     if isinstance(label, tuple):
-        return "(" + ", ".join(str(v + index_base) if isinstance(v, int) else escape_text(str(v)) for v in label) + ")"
+        return (
+            "("
+            + ", ".join(
+                str(v + index_base) if isinstance(v, int) else escape_text(str(v)) for v in label
+            )
+            + ")"
+        )
     return escape_text(str(label))
 
 
-def step_latex(step: Any, index_base: int = 0, max_entries: int = 4) -> str:
-    """One step: its claim, law and verdict, and an ``align*`` of its first entries."""
-    verdict = "holds" if step.holds else "fails"
-    parts = [
-        rf"\paragraph{{{escape_text(step.name)}}} "
-        rf"{escape_text(step.law)}. Checked by {escape_text(step.method)}: \emph{{{verdict}}}"
-        + (f" over {len(step.lhs)} entries." if step.lhs else ".")
-    ]
-    if step.lhs:
-        show = kept(len(step.lhs), max_entries)
-        rows = []
-        names = symbol_names([step.lhs[i] for i in show if i is not None] + [step.rhs[i] for i in show if i is not None and i < len(step.rhs)], index_base)
-        for i in show:
-            if i is None:
-                rows.append(r"&\;\;\vdots")
+# --- how wide a formula is --------------------------------------------------------------
+
+#: Width in em (10 pt Computer Modern) of the commands the estimator knows; others count
+#: as one letter. Measured with TeX's \settowidth on the shapes symconv prints.
+# fmt: off
+COMMAND_WIDTHS = {
+    "cdots": 1.35, "ldots": 1.35, "vdots": 0.3, "ddots": 1.2, "cdot": 0.78, "quad": 1.0,
+    "qquad": 2.0, ";": 0.28, ",": 0.17, ":": 0.22, "!": -0.17, "top": 0.78, "neq": 1.33,
+    "leq": 1.33, "geq": 1.33, "in": 1.22, "to": 1.55, "times": 1.22, "partial": 0.56,
+    "sum": 1.1, "circ": 0.72, "eta": 0.5, "max": 1.9, "min": 1.6, "tanh": 2.2, "exp": 1.5,
+    "sigma": 0.57, "scriptstyle": 0.0, "displaystyle": 0.0, "left": 0.0, "right": 0.0,
+    "mathopen": 0.0, "mathclose": 0.0, "tilde": 0.0, "hat": 0.0, "operatorname": 0.0,
+    "mathrm": 0.0, "mathbf": 0.0, "boldsymbol": 0.0, "limits": 0.0, "nolimits": 0.0,
+}
+
+#: Per character: binary operators and relations carry their spacing.
+CHAR_WIDTHS = {"+": 1.22, "-": 1.22, "=": 1.33, "<": 1.33, ">": 1.33, ",": 0.45, "(": 0.39,
+               ")": 0.39, "[": 0.28, "]": 0.28, "|": 0.28, "/": 0.5, " ": 0.0, "'": 0.3,
+               ".": 0.28, ";": 0.45, ":": 0.5}
+# fmt: on
+
+
+def group_end(text: str, start: int) -> int:
+    """Index just past the brace group opening at ``text[start] == '{'``."""
+    depth = 0
+    for position in range(start, len(text)):
+        if text[position] == "{":
+            depth += 1
+        elif text[position] == "}":
+            depth -= 1
+            if depth == 0:
+                return position + 1
+    return len(text)
+
+
+def matrix_width(body: str) -> float:
+    """Width of a matrix environment's body: widest cell per column, plus column gaps."""
+    widths: dict[int, float] = {}
+    for line in split_top(body, r"\\"):
+        for column, cell in enumerate(split_top(line, "&")):
+            widths[column] = max(widths.get(column, 0.0), estimate_width(cell))
+    return sum(widths.values()) + 1.0 * len(widths) + 0.9
+
+
+def split_top(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside brace groups and environments."""
+    parts, depth, start, position = [], 0, 0, 0
+    while position < len(text):
+        if text.startswith(r"\begin{", position):
+            depth += 1
+        elif text.startswith(r"\end{", position):
+            depth -= 1
+        ch = text[position]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and text.startswith(separator, position):
+            parts.append(text[start:position])
+            position += len(separator)
+            start = position
+            continue
+        position += 1
+    parts.append(text[start:])
+    return parts
+
+
+def estimate_width(latex: str, scale: float = 1.0) -> float:
+    r"""A rough width in em of math-mode ``latex`` as TeX would set it in display style.
+
+    Errs on the wide side; used to decide when a formula needs another line or more
+    elision, so that no line of a report overflows the page.
+
+    >>> round(estimate_width(r"w_{1} x_{1} + w_{2} x_{2}"), 1)
+    5.1
+    """
+    width, position = 0.0, 0
+    while position < len(latex):
+        ch = latex[position]
+        if ch in "_^":
+            position += 1
+            if position < len(latex) and latex[position] == "{":
+                end = group_end(latex, position)
+                width += estimate_width(latex[position + 1 : end - 1], scale * 0.7)
+                position = end
+            elif position < len(latex):
+                width += 0.55 * scale * 0.7
+                position += 1
+            continue
+        if ch == "\\":
+            match = re.match(r"\\([A-Za-z]+|.)", latex[position:])
+            name = match.group(1) if match else ""
+            position += len(name) + 1
+            if name == "begin":
+                env_end = latex.find("}", position)
+                environment = latex[position + 1 : env_end]
+                close = latex.find(rf"\end{{{environment}}}", env_end)
+                close = len(latex) if close < 0 else close
+                width += matrix_width(latex[env_end + 1 : close]) * scale
+                position = close + len(rf"\end{{{environment}}}")
                 continue
-            left = sympy.latex(step.lhs[i], symbol_names=names)
-            right = sympy.latex(step.rhs[i], symbol_names=names) if i < len(step.rhs) else r"\text{(missing)}"
-            where = label_latex(step.labels[i], index_base) if i < len(step.labels) else str(i)
-            relation = "=" if step.holds or step.mismatch is None or step.mismatch[0] != step.labels[i] else r"\neq"
-            rows.append(rf"{left} &{relation} {right} && \text{{entry {where}}}")
-        parts.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-    if step.mismatch is not None:
+            if name == "frac":
+                top_end = group_end(latex, position)
+                bottom_end = group_end(latex, top_end)
+                width += (
+                    max(
+                        estimate_width(latex[position + 1 : top_end - 1], scale),
+                        estimate_width(latex[top_end + 1 : bottom_end - 1], scale),
+                    )
+                    + 0.3 * scale
+                )
+                position = bottom_end
+                continue
+            if name == "text":
+                end = group_end(latex, position)
+                width += 0.5 * (end - position - 2) * scale
+                position = end
+                continue
+            width += COMMAND_WIDTHS.get(name, 0.6) * scale
+            continue
+        if ch in "{}":
+            position += 1
+            continue
+        default = 0.5 if ch.isdigit() else 0.62
+        width += CHAR_WIDTHS.get(ch, default) * scale
+        position += 1
+    return width
+
+
+#: Widest formula (em) a report puts on one line: the 10 pt article's text width is
+#: 34.5 em; the rest is the margin an estimate needs.
+LINE_BUDGET = 30.0
+
+
+# --- proofs ------------------------------------------------------------------------------
+
+#: LaTeX for the padded-input position read by output ``i`` at tap ``k``, per index base.
+TAP_POSITION = {0: r"s\,i + d\,k", 1: r"s(i-1) + d(k-1) + 1"}
+
+#: What each known step of a proof claims and by which law, in LaTeX, for each index base.
+#: A step whose name is not here is described by its own (escaped) ``law`` text.
+STEP_LAWS: dict[str, Callable[[int], str]] = {
+    "banded product": lambda b: (
+        r"Law: $(Tx)_i = \sum_j T_{ij} x_j$, and row $i$ of $T$ holds $w'_k$ in the column "
+        rf"of padded position ${TAP_POSITION[b]}$ and $0$ elsewhere, so $(Tx)_i$ collects "
+        r"exactly the products of window $i$."
+    ),
+    "data-matrix product": lambda b: (
+        r"Law: $(Xw')_i = \sum_k X_{ik} w'_k$, and row $i$ of $X$ is window $i$, "
+        rf"$X_{{ik}} = \tilde x_{{{TAP_POSITION[b]}}}$."
+    ),
+    "dense banded product": lambda b: (
+        r"Cross-check: the dense $T$, structural zeros included, multiplied by $x$ in SymPy."
+    ),
+    "true convolution": lambda b: (
+        r"Law: the textbook definition $(x * w)_t = \sum_j x_j\, w_{t-j}$ "
+        r"(a sum over the input index, independent of the windows)."
+    ),
+    "flip": lambda b: (
+        r"Law: $\operatorname{conv}(x, w) = \operatorname{xcorr}(x, \operatorname{rev} w)$: "
+        r"reversing the kernel turns one into the other."
+    ),
+    "weight gradient is X^T g": lambda b: (
+        r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
+        rf"$\partial L/\partial w_k = \sum_i g_i\, \tilde x_{{{TAP_POSITION[b]}}}$, "
+        r"the column $k$ of $X$ against $g$: $\partial L/\partial w = X^{\top} g$."
+    ),
+    "input gradient is T^T g": lambda b: (
+        r"Law: $\partial L/\partial x_j = \sum_i T_{ij}\, g_i$, so "
+        r"$\partial L/\partial x = T^{\top} g$ (a transposed convolution)."
+    ),
+    "untied gradient is g_i x_j": lambda b: (
+        r"Law: with every entry of $T$ untied into a free $u_{ij}$, $z = Ux$ is a fully "
+        r"connected layer and $\partial L/\partial u_{ij} = g_i x_j$."
+    ),
+    "tied gradient is the sum over its entries": lambda b: (
+        r"Law: the chain rule through $u_{ij} = w_k$; $\partial u_{ij}/\partial w_k$ is $1$ "
+        r"on the tie set $S_k$ (the entries of $T$ holding $w_k$) and $0$ elsewhere, so "
+        r"$\partial L/\partial w_k = \sum_{(i,j) \in S_k} \partial L/\partial u_{ij}$."
+    ),
+    "zeros stay zero": lambda b: (
+        r"Claim: $T(w')$ for the step $w' = w - \eta\, \partial L/\partial w$ has entries "
+        r"exactly where $T(w)$ has them; every structural zero stays $0$."
+    ),
+    "tied step is T(w) - eta P(dL/dU)": lambda b: (
+        r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
+        r"$\partial L/\partial U$ over each tie set and is $0$ off the band."
+    ),
+    "tied step keeps the convolution structure": lambda b: (
+        r"Claim: after the step on $w$, entries off the band are $0$ and the entries of "
+        r"one tie set are equal: $T(w')$ is again a convolution matrix."
+    ),
+    "dense step U - eta dL/dU leaves the band": lambda b: (
+        r"Contrast: the fully connected step $U - \eta\, \partial L/\partial U$ moves a "
+        r"structural zero, so it is not a convolution's update."
+    ),
+    "masked step T - eta M\u2218dL/dU unties the weights": lambda b: (
+        r"Contrast: masking, $T - \eta\, M \circ \partial L/\partial U$, keeps the zeros but "
+        r"unties the weights; only the sum over each tie set does both."
+    ),
+}
+
+#: Headings for known steps (the library's step names are ASCII shorthand).
+STEP_TITLES = {
+    "weight gradient is X^T g": r"weight gradient is $X^{\top} g$",
+    "input gradient is T^T g": r"input gradient is $T^{\top} g$",
+    "untied gradient is g_i x_j": r"untied gradient is $g_i x_j$",
+    "tied step is T(w) - eta P(dL/dU)": r"tied step is $T(w) - \eta\, P(\partial L/\partial U)$",
+    "dense step U - eta dL/dU leaves the band": (
+        r"dense step $U - \eta\, \partial L/\partial U$ leaves the band"
+    ),
+    "masked step T - eta M\u2218dL/dU unties the weights": (
+        r"masked step $T - \eta\, M \circ \partial L/\partial U$ unties the weights"
+    ),
+}
+
+#: Statements of known proofs, by title, in LaTeX (the library's are ASCII shorthand).
+PROOF_STATEMENTS = {
+    "Matrix form of a 1-D convolution layer": (
+        r"Every output of the layer is one sliding dot product, and the same numbers come "
+        r"out of one matrix product in two ways: $z = T(w)\, x = X(x)\, w'$, entry by entry, "
+        r"with $w' = w$ for cross-correlation and $w' = \operatorname{rev} w$ for convolution."
+    ),
+    "Tied-weight gradients of a 1-D convolution layer": (
+        r"For $L = \sum_i g_i z_i$ with $z = T(w)\, x$: $\partial L/\partial w_k$ is the sum of "
+        r"$\partial L/\partial u_{ij}$ over the entries of $T$ holding $w_k$, "
+        r"$\partial L/\partial x = T^{\top} g$, and a gradient step on $w$ keeps $T$ banded "
+        r"and tied."
+    ),
+}
+
+
+#: Assumptions of known proofs, in LaTeX; others are printed as escaped text.
+ASSUMPTIONS = {
+    "upstream g does not depend on x or w": (
+        r"the upstream gradient $g$ does not depend on $x$ or $w$"
+    ),
+    "eta is the learning rate": r"$\eta$ is the learning rate",
+}
+
+
+def assumption_latex(text: str) -> str:
+    r"""A proof's assumption in LaTeX: a known phrasing, or the escaped text.
+
+    >>> assumption_latex("eta is the learning rate"), assumption_latex("p > 0")
+    ('$\\eta$ is the learning rate', 'p \\textgreater{} 0')
+    """
+    padding = re.fullmatch(r"padding \((\d+), (\d+)\) zeros, folded into T", text)
+    if padding:
+        left, right = padding.groups()
+        return rf"${left}$ zeros on the left and ${right}$ on the right, folded into $T$"
+    return ASSUMPTIONS.get(text) or escape_text(text)
+
+
+def step_title(step: Any) -> str:
+    """The step's heading: a known LaTeX form, or its escaped name."""
+    return STEP_TITLES.get(step.name) or escape_text(step.name)
+
+
+def step_law(step: Any, index_base: int = 0) -> str:
+    """What the step claims and by which law: the table's LaTeX, else the escaped text."""
+    template = STEP_LAWS.get(step.name)
+    if template is not None:
+        return template(index_base)
+    return escape_text(step.law) + "." if step.law else ""
+
+
+def fit_sides(
+    lhs: Expr, rhs: Expr | None, names: dict[sympy.Symbol, str], max_terms: int
+) -> tuple[str, str]:
+    """Both sides of one entry, eliding long sums further until each fits a line."""
+    terms = max_terms
+    while True:
+        left = terms_latex(lhs, names, terms)
+        right = terms_latex(rhs, names, terms) if rhs is not None else r"\text{(missing)}"
+        if terms <= 2 or max(estimate_width(left), estimate_width(right)) <= LINE_BUDGET - 4:
+            return left, right
+        terms -= 1
+
+
+def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_terms: int = 6) -> str:
+    """An ``align*`` of the step's first and last entries, one row per entry.
+
+    Each row reads ``lhs = rhs`` tagged with the entry's label; a row too wide for the
+    line puts ``= rhs`` under ``lhs``.
+    """
+    show = kept(len(step.lhs), max_entries)
+    shown_exprs = [step.lhs[i] for i in show if i is not None]
+    shown_exprs += [step.rhs[i] for i in show if i is not None and i < len(step.rhs)]
+    names = symbol_names(shown_exprs, index_base)
+    where_failed = step.mismatch[0] if step.mismatch is not None else None
+    rows: list[tuple[str, str, str, str] | None] = []
+    for i in show:
+        if i is None:
+            rows.append(None)
+            continue
+        left, right = fit_sides(
+            step.lhs[i], step.rhs[i] if i < len(step.rhs) else None, names, max_terms
+        )
+        label = step.labels[i] if i < len(step.labels) else (i,)
+        relation = r"\neq" if not step.holds and where_failed == label else "="
+        rows.append((left, relation, right, label_latex(label, index_base)))
+    widest = max(
+        (estimate_width(r[0]) + estimate_width(r[2]) + 8 for r in rows if r is not None), default=0
+    )
+    split = widest > LINE_BUDGET
+    lines = []
+    for row in rows:
+        if row is None:
+            lines.append(r"&\;\;\vdots" if split else r"&\;\;\vdots \notag")
+            continue
+        left, relation, right, where = row
+        tag = rf"\tag*{{entry {where}}}"
+        if split:
+            lines.append(rf"&{left} \notag \\ &\quad {relation} {right} {tag}")
+        else:
+            lines.append(rf"{left} &{relation} {right} {tag}")
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def step_details(step: Any, index_base: int = 0) -> str:
+    """The data a reader needs from a structural step: its exhibited entry, if any."""
+    exhibit = step.details.get("exhibit") if step.details else None
+    if not exhibit:
+        return ""
+    where, got, expected = exhibit
+    entry = label_latex(where, index_base)
+    shown = rf"For instance entry {entry} becomes ${expr_latex(got, index_base, 4)}$"
+    if expected == 0:
+        return shown + r" instead of staying $0$."
+    return shown + (
+        rf", while the first entry of its tie set becomes ${expr_latex(expected, index_base, 4)}$."
+    )
+
+
+def step_latex(step: Any, index_base: int = 0, max_entries: int = 4) -> str:
+    """One step: its heading, law and verdict, and an ``align*`` of its first entries."""
+    verdict = "holds" if step.holds else "fails"
+    checked = (
+        f"Checked entry by entry ({escape_text(step.method)}) over {len(step.lhs)} entries: "
+        if step.lhs
+        else "Checked on the structure: "
+    )
+    law = step_law(step, index_base)
+    parts = [rf"\paragraph{{{step_title(step)}.}} {law} {checked}\emph{{{verdict}}}."]
+    if step.lhs:
+        parts.append(entries_align(step, index_base, max_entries))
+    details = step_details(step, index_base)
+    if details:
+        parts.append(details)
+    if step.mismatch is not None and step.lhs:
         where, left, right = step.mismatch
         parts.append(
             rf"First difference at {label_latex(where, index_base)}: "
-            rf"${expr_latex(left, index_base) if left is not None else '?'} \neq "
-            rf"{expr_latex(right, index_base) if right is not None else '?'}$."
+            rf"${expr_latex(left, index_base, 4) if left is not None else '?'} \neq "
+            rf"{expr_latex(right, index_base, 4) if right is not None else '?'}$."
         )
     return "\n".join(parts)
 
 
-def proof_latex(proof: Any, index_base: int = 0, max_entries: int = 4, display: bool = False) -> str:
-    """A :class:`~symconv.proof.Proof` as a LaTeX fragment (``display`` for Jupyter)."""
+def proof_latex(
+    proof: Any,
+    index_base: int = 0,
+    max_entries: int = 4,
+    display: bool = False,
+    heading: str = "subsection*",
+) -> str:
+    """A :class:`~symconv.proof.Proof` as a LaTeX fragment (``display`` for Jupyter).
+
+    >>> from symconv import prove_matrix_form
+    >>> text = prove_matrix_form([1, 2, 3, 4], [5, 6, 7]).to_latex(index_base=1)
+    >>> text.splitlines()[0]
+    '\\\\subsection*{Matrix form of a 1-D convolution layer}'
+    >>> "38 &= 38 \\\\tag*{entry (1)}" in text
+    True
+    """
+    index_base = check_index_base(index_base)
     verdict = "holds" if proof.holds else "fails"
     if display:
         # Jupyter renders math, not text-mode LaTeX: show the verdicts as an array.
         rows = [
-            rf"\text{{{escape_text(s.name)}}} & \text{{{'holds' if s.holds else 'fails'}}}"
+            rf"{display_text(s.name)} & \text{{{'holds' if s.holds else 'fails'}}}"
             for s in proof.steps
         ]
         return (
-            rf"$\displaystyle \begin{{array}}{{ll}} \textbf{{{escape_text(proof.title)}}} & "
+            rf"$\displaystyle \begin{{array}}{{ll}} {display_text(proof.title)} & "
             rf"\text{{{verdict}}} \\ " + r" \\ ".join(rows) + r" \end{array}$"
         )
-    parts = [
-        rf"\subsection*{{{escape_text(proof.title)}}}",
-        escape_text(proof.statement),
-    ]
+    statement = PROOF_STATEMENTS.get(proof.title) or escape_text(proof.statement)
+    parts = [rf"\{heading}{{{escape_text(proof.title)}}}", statement]
     if proof.assumptions:
         parts.append(
-            r"\begin{itemize}" + "".join(rf"\item {escape_text(a)}" for a in proof.assumptions) + r"\end{itemize}"
+            "Assumptions:\n\\begin{itemize}\n"
+            + "".join(rf"\item {assumption_latex(a)}" + "\n" for a in proof.assumptions)
+            + r"\end{itemize}"
         )
     parts += [step_latex(step, index_base, max_entries) for step in proof.steps]
     parts.append(rf"\noindent\textbf{{Verdict:}} the claim {verdict}.")
