@@ -18,6 +18,25 @@ True
 from __future__ import annotations
 
 from symconv.banded import BandedMatrix, band, conv_matrix
+from symconv.channels import (
+    conv1d_channel_grads,
+    conv2d_channel_grads,
+    prove_channel_gradients,
+    prove_channels,
+)
+from symconv.conv2d import (
+    ConvSettings2D,
+    band2d,
+    conv2d,
+    conv2d_grads,
+    conv2d_matrix,
+    im2col2d,
+    prove_matrix_form2d,
+    prove_tied_gradients2d,
+    settings2d,
+    symbolic_matrix,
+    toeplitz_blocks,
+)
 from symconv.datamatrix import feature_maps, im2col
 from symconv.derivation import Derivation, derive
 from symconv.gradients import (
@@ -32,6 +51,13 @@ from symconv.proof import Proof, Step
 from symconv.settings import ConvSettings, conv_settings
 from symconv.sliding import conv1d, windows
 from symconv.tied import prove_tied_gradients
+from symconv.transposed import (
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose_matrix,
+    prove_transposed,
+    prove_transposed2d,
+)
 from symconv.vectors import as_vector, symbolic_vector
 
 __version__ = "0.1.0"
@@ -40,23 +66,43 @@ __all__ = [
     "ACTIVATIONS",
     "BandedMatrix",
     "ConvSettings",
+    "ConvSettings2D",
     "Derivation",
     "LayerGradients",
     "Proof",
     "Step",
     "as_vector",
     "band",
+    "band2d",
     "conv1d",
+    "conv1d_channel_grads",
     "conv1d_grads",
+    "conv2d",
+    "conv2d_channel_grads",
+    "conv2d_grads",
+    "conv2d_matrix",
     "conv_matrix",
     "conv_settings",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose_matrix",
     "derive",
     "feature_maps",
     "filter_bank_grads",
     "im2col",
+    "im2col2d",
     "layer_gradients",
+    "prove_channel_gradients",
+    "prove_channels",
     "prove_matrix_form",
+    "prove_matrix_form2d",
     "prove_tied_gradients",
+    "prove_tied_gradients2d",
+    "prove_transposed",
+    "prove_transposed2d",
+    "settings2d",
+    "symbolic_matrix",
     "symbolic_vector",
+    "toeplitz_blocks",
     "windows",
 ]

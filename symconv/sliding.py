@@ -72,6 +72,8 @@ def conv1d(
     x: object,
     w: object,
     *,
+    bias: object = None,
+    groups: object = 1,
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
@@ -81,12 +83,24 @@ def conv1d(
 
     Equals ``torch.nn.functional.conv1d`` with numbers (cross-correlation); with
     ``flip=True`` the kernel is reversed first (``numpy.convolve`` for full and valid).
+    With x a ``(C_in, L)`` Matrix and w a rank-3 ``sympy.Array``
+    ``(C_out, C_in/groups, K)`` it is the multi-channel layer, returning ``(C_out, L_out)``
+    (see :func:`symconv.channels.conv1d_channels`); ``bias`` adds one value per output
+    channel.
 
     >>> conv1d([1, 2, 3, 4, 5], [1, 1], stride=2).T
     Matrix([[3, 7]])
     >>> conv1d([1, 2, 3, 4, 5], [1, 1], dilation=3).T
     Matrix([[5, 7]])
     """
+    # Imported here: channels builds on this module.
+    from symconv.channels import conv1d_channels, rank_of
+
+    if bias is not None or groups != 1 or rank_of(w) == 3:
+        return conv1d_channels(
+            x, w, bias=bias, groups=groups, stride=stride, padding=padding,
+            dilation=dilation, flip=flip,
+        )
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip)
