@@ -70,7 +70,95 @@ def build_parser() -> argparse.ArgumentParser:
     derive_cmd.add_argument("--values", action="store_true", help="print the numeric outputs")
     derive_cmd.add_argument("--tex", metavar="FILE", help="also write the derivation as a LaTeX document")
     derive_cmd.add_argument("--force", action="store_true", help="overwrite a file symconv did not write")
+    add_report_commands(commands)
     return parser
+
+
+def add_report_commands(commands: argparse._SubParsersAction) -> None:
+    """``symconv report`` (one layer as LaTeX) and ``symconv catalogue OUTDIR``."""
+    from symconv.catalogue import add_catalogue_options, run_catalogue
+
+    report_cmd = commands.add_parser("report", help="write one layer's derivation as LaTeX")
+    add_layer_options(report_cmd)
+    report_cmd.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    report_cmd.add_argument(
+        "--force", action="store_true", help="overwrite a file symconv did not write"
+    )
+    report_cmd.add_argument(
+        "--index-base",
+        type=int,
+        choices=(0, 1),
+        default=1,
+        help="first index: 1 (the book's) or 0 (Python's and PyTorch's)",
+    )
+    report_cmd.add_argument(
+        "--fragment", action="store_true", help="sections only, to \\input into your document"
+    )
+    report_cmd.add_argument(
+        "--max-size",
+        type=positive_int,
+        default=8,
+        help="elide vectors and matrices longer than this (default 8)",
+    )
+    report_cmd.add_argument("--title", help="document title (default: describes the layer)")
+    report_cmd.add_argument(
+        "--pdf", action="store_true", help="also compile the written FILE with pdflatex"
+    )
+    report_cmd.set_defaults(handler=run_report)
+    catalogue_cmd = commands.add_parser("catalogue", help="regenerate the derivations/ reports")
+    add_catalogue_options(catalogue_cmd)
+    catalogue_cmd.set_defaults(handler=run_catalogue)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Derive the layer (or the question's two layers) and write the LaTeX report."""
+    from symconv.report import CompileError, compile_pdf, derivation_report, derivations_document
+
+    if args.pdf and not args.output:
+        raise UsageError("--pdf needs --output FILE")
+    if args.max_size < 2:
+        raise UsageError(f"--max-size must be at least 2, got {args.max_size}")
+    padding = parse_padding(args.padding)
+    upstream = parse_vector(args.upstream) if args.upstream else None
+    derivations = [
+        derive(
+            x,
+            w,
+            stride=args.stride,
+            padding=padding,
+            dilation=args.dilation,
+            flip=args.flip,
+            activation=args.activation,
+            grad=args.grad,
+            upstream=upstream,
+        )
+        for x, w in layers(args)
+    ]
+    standalone, base, size = not args.fragment, args.index_base, args.max_size
+    if len(derivations) == 1:
+        text = derivation_report(
+            derivations[0], title=args.title, standalone=standalone, index_base=base, max_size=size
+        )
+    else:
+        text = derivations_document(
+            derivations,
+            title=args.title or "The question's layer",
+            standalone=standalone,
+            index_base=base,
+            max_size=size,
+        )
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        path = write_output(args.output, text, force=args.force)
+        print(f"wrote {path}", file=sys.stderr)
+        if args.pdf:
+            try:
+                print(f"wrote {compile_pdf(path, force=args.force)}", file=sys.stderr)
+            except CompileError as error:
+                print(f"symconv: error: {error}", file=sys.stderr)
+                return 1
+    return 0 if all(d.holds for d in derivations) else 1
 
 
 def layers(args: argparse.Namespace) -> list[tuple[Matrix, Matrix]]:

@@ -201,6 +201,22 @@ def table(columns: str, header: Sequence[str], rows: Sequence[Sequence[str]]) ->
     return "\n".join(lines)
 
 
+def verified(claim: object, latex: str) -> str:
+    r"""``latex`` if ``claim`` is exactly ``True``: a catalogue sentence stating a fact that
+    symconv just computed; a false claim stops the build instead of printing a wrong fact.
+
+    >>> verified(1 + 1 == 2, "$1 + 1 = 2$")
+    '$1 + 1 = 2$'
+    >>> verified(1 + 1 == 3, "$1 + 1 = 3$")
+    Traceback (most recent call last):
+    ...
+    RuntimeError: symconv could not verify the claim: $1 + 1 = 3$
+    """
+    if claim is not True:
+        raise RuntimeError(f"symconv could not verify the claim: {latex}")
+    return latex
+
+
 def verbatim(code: str) -> str:
     """Python source shown as typed (lines are the reference functions', all short)."""
     if r"\end{verbatim}" in code:
@@ -748,8 +764,17 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
     )
 
 
+#: The parts of a layer report, in the question's order, and the function writing each.
+PARTS: dict[str, Callable[[Derivation, int, int, int], str]] = {}
+
+
 def derivation_sections(
-    d: Derivation, *, index_base: int = 1, max_size: int = 8, level: int = 0
+    d: Derivation,
+    *,
+    index_base: int = 1,
+    max_size: int = 8,
+    level: int = 0,
+    parts: Sequence[str] | None = None,
 ) -> list[str]:
     """The report's sections for one derivation, in the question's order.
 
@@ -767,16 +792,25 @@ def derivation_sections(
     index_base = check_index_base(index_base)
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 2:
         raise ValueError(f"max_size must be an integer >= 2, got {max_size!r}")
-    parts = [
-        setup_section(d, index_base, max_size, level),
-        windows_section(d, index_base, max_size, level),
-        banded_section(d, index_base, max_size, level),
-        data_matrix_section(d, index_base, max_size, level),
-        proofs_section(d, index_base, max_size, level),
-    ]
-    if d.grad_w is not None:
-        parts.append(gradients_section(d, index_base, max_size, level))
-    return parts
+    chosen = list(PARTS) if parts is None else list(parts)
+    unknown = [p for p in chosen if p not in PARTS]
+    if unknown:
+        raise ValueError(f"unknown report parts {unknown}; choose from {list(PARTS)}")
+    if d.grad_w is None:
+        if parts is not None and "gradients" in chosen:
+            raise ValueError("the gradients part needs derive(..., grad=True)")
+        chosen = [p for p in chosen if p != "gradients"]
+    return [PARTS[p](d, index_base, max_size, level) for p in chosen]
+
+
+PARTS.update(
+    setup=setup_section,
+    windows=windows_section,
+    band=banded_section,
+    data=data_matrix_section,
+    proofs=proofs_section,
+    gradients=gradients_section,
+)
 
 
 def describe_layer(d: Derivation) -> str:
@@ -1091,6 +1125,7 @@ __all__ = [
     "layer_report",
     "matrix_latex",
     "overfull_boxes",
+    "PARTS",
     "proof_latex",
     "reference_latex",
     "row_latex",
@@ -1100,4 +1135,5 @@ __all__ = [
     "tuple_latex",
     "vector_latex",
     "verbatim",
+    "verified",
 ]
