@@ -37,7 +37,7 @@ from typing import Any, cast
 import sympy
 from sympy import Array, Expr, Matrix, S
 
-from symconv.banded import band_from_settings
+from symconv.banded import BandedMatrix, band_from_settings
 from symconv.conv2d import ConvSettings2D, settings2d, tied_weight_steps
 from symconv.datamatrix import data_transpose_times, rows_from_settings
 from symconv.engine import TermIndex
@@ -553,11 +553,11 @@ def single_channel_outputs(layer: ChannelLayer, o: int, c: int) -> list[Expr]:
     return sliding_outputs(image, kernel, cast(ConvSettings, s.spatial))
 
 
-def block_steps(layer: ChannelLayer) -> list[Step]:
-    """T is ``C_out x C_in`` blocks: block ``(o, c)`` is the single-channel band of
-    ``w[o, c - group(o)*C_in/groups]`` inside o's group and zero across groups."""
+def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
+    """Claims that T is ``C_out x C_in`` blocks: block ``(o, c)`` is the single-channel
+    band of ``w[o, c - group(o)*C_in/groups]`` inside o's group and zero across groups,
+    each block built afresh by the single-channel code and compared with T's entries."""
     s = layer.layout
-    t = band_from_settings(layer.w, flat(s))
     p_size, q_size, k_size = (
         s.spatial.output_length,
         s.spatial.input_length,
@@ -668,13 +668,25 @@ def prove_channels(
             law="y[o] = b[o] + sum_c' conv(x[group(o)*C_in/groups + c'], w[o, c'])",
             labels=labels,
         ),
-        *block_steps(layer),
+        *block_steps(layer, t),
     ]
     return Proof(
         title=f"Matrix form of a multi-channel {dims}-D convolution layer",
         statement=f"For {layer.describe()}: y = T(w) x + b with T block-structured by groups.",
         steps=steps,
         assumptions=("vec flattens channel-major, then row-major",),
+    )
+
+
+def bias_gradient_step(grad_b: Sequence[Expr], g: Sequence[Expr], layout: ChannelLayout) -> Step:
+    """Claim: ``dL/db_o == sum_p g[o, p]``, the upstream summed over o's positions."""
+    p_size = layout.spatial.output_length
+    return check(
+        "bias gradient is the channel's upstream sum",
+        grad_b,
+        [sympy.Add(*g[o * p_size : (o + 1) * p_size]) for o in range(layout.out_channels)],
+        law="y[o, p] = ... + b[o] for every p: dL/db_o = sum_p g[o, p]",
+        labels=[(o,) for o in range(layout.out_channels)],
     )
 
 
@@ -746,15 +758,7 @@ def prove_channel_gradients(
         input_labels=input_labels,
     )
     if derived.grad_b is not None:
-        steps.append(
-            check(
-                "bias gradient is the channel's upstream sum",
-                derived.grad_b,
-                [sympy.Add(*g[o * p_size : (o + 1) * p_size]) for o in range(s.out_channels)],
-                law="y[o, p] = ... + b[o] for every p: dL/db_o = sum_p g[o, p]",
-                labels=[(o,) for o in range(s.out_channels)],
-            )
-        )
+        steps.append(bias_gradient_step(derived.grad_b, g, s))
     return Proof(
         title=f"Tied-weight gradients of a multi-channel {dims}-D convolution layer",
         statement=(
