@@ -370,16 +370,21 @@ def row_latex(
     return body + (r"^{\top}" if transpose else "")
 
 
-def tuple_latex(entries: Sequence[Any], index_base: int = 0, max_cols: int = 8) -> str:
+def tuple_latex(
+    entries: Sequence[Any], index_base: int = 0, max_cols: int = 8, *, breakable: bool = False
+) -> str:
     r"""Entries as a parenthesised tuple, ``(x_{1}, x_{2}, x_{3})``, elided past ``max_cols``.
 
-    >>> tuple_latex([1, 2, 3])
-    '(1, 2, 3)'
+    ``breakable`` lets TeX break a line after a comma, which it never does in math by
+    itself: use it for tuples in running text.
+
+    >>> tuple_latex([1, 2, 3]), tuple_latex([1, 2], breakable=True)
+    ('(1, 2, 3)', '(1,\\allowbreak 2)')
     """
     shown = kept(len(entries), max_cols)
     names = symbol_names([entries[i] for i in shown if i is not None], index_base)
     cells = [r"\ldots" if i is None else terms_latex(entries[i], names) for i in shown]
-    return "(" + ", ".join(cells) + ")"
+    return "(" + (",\\allowbreak " if breakable else ", ").join(cells) + ")"
 
 
 def label_latex(label: Any, index_base: int = 0) -> str:
@@ -408,6 +413,7 @@ COMMAND_WIDTHS = {
     "sigma": 0.57, "scriptstyle": 0.0, "displaystyle": 0.0, "left": 0.0, "right": 0.0,
     "mathopen": 0.0, "mathclose": 0.0, "tilde": 0.0, "hat": 0.0, "operatorname": 0.0,
     "mathrm": 0.0, "mathbf": 0.0, "boldsymbol": 0.0, "limits": 0.0, "nolimits": 0.0,
+    "allowbreak": 0.0,
 }
 
 #: Per character: binary operators and relations carry their spacing.
