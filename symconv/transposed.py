@@ -32,7 +32,7 @@ from typing import Any, cast
 import sympy
 from sympy import Dummy, Expr, Matrix, S
 
-from symconv.banded import band_from_settings
+from symconv.banded import BandedMatrix, band_from_settings
 from symconv.channels import (
     ChannelLayer,
     ChannelLayout,
@@ -442,12 +442,13 @@ def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
     return kept
 
 
-def transposed_steps(layer: TransposedLayer) -> list[Step]:
-    """The claims of :func:`prove_transposed` for a resolved layer."""
+def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> list[Step]:
+    """The claims of :func:`prove_transposed` for a resolved layer, against the forward
+    layer's band ``t`` (built from the layer unless given, so a test can give a wrong one)."""
     out = scatter(layer)
     forward = layer.forward_layout
-    flat_forward = cast(ConvSettings, forward)
-    t = band_from_settings(layer.w, flat_forward)
+    if t is None:
+        t = band_from_settings(layer.w, cast(ConvSettings, forward))
     g = padded_upstream(layer)
 
     def plus_bias(values: list[Expr]) -> list[Expr]:
