@@ -48,6 +48,14 @@ from symconv.gradients import (
 )
 from symconv.matrix_form import prove_matrix_form
 from symconv.proof import Proof, Step
+from symconv.report import (
+    CompileError,
+    Report,
+    compile_pdf,
+    derivation_report,
+    derivations_document,
+    layer_report,
+)
 from symconv.settings import ConvSettings, conv_settings
 from symconv.sliding import conv1d, windows
 from symconv.tied import prove_tied_gradients
@@ -63,6 +71,12 @@ from symconv.vectors import as_vector, symbolic_vector
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompileError",
+    "Report",
+    "compile_pdf",
+    "derivation_report",
+    "derivations_document",
+    "layer_report",
     "ACTIVATIONS",
     "BandedMatrix",
     "ConvSettings",

@@ -218,11 +218,12 @@ def symbol_key(symbol: sympy.Symbol) -> tuple[str, int, int]:
 
 
 def term_key(term: Expr) -> tuple[Any, ...]:
-    """Sort key of a term of a sum: by the symbols it holds, in index order; numbers last."""
+    """Sort key of a term of a sum: terms with fewer symbols first (``w - eta * (...)``,
+    the update before the correction), then by their symbols in index order; numbers last."""
     # Ties keep SymPy's canonical argument order (the sort is stable), so the printed order
     # is deterministic without SymPy's costly default_sort_key.
     symbols = sorted(symbol_key(s) for s in term.free_symbols if isinstance(s, sympy.Symbol))
-    return (0 if symbols else 1, symbols)
+    return (0 if symbols else 1, len(symbols), symbols)
 
 
 class ReportPrinter(LatexPrinter):
