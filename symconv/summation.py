@@ -1,0 +1,1055 @@
+"""Rewriting rules for finite sums over integer indices that SymPy does not carry out.
+
+The proofs for every size (:mod:`symconv.general`) manipulate ``Sum`` objects with
+symbolic bounds, ``KroneckerDelta`` and Iverson brackets ``[c]`` (:class:`Iverson`: 1
+where the condition ``c`` holds, 0 elsewhere). SymPy performs most single moves (``diff``
+through a ``Sum``, ``Sum.change_index``, ``Sum.reorder_limit``) but leaves gaps, each
+filled here by one small, general rule:
+
+* :func:`sum_kronecker` sums a ``KroneckerDelta`` whose argument is linear in the
+  summation index. SymPy's ``deltasummation`` (what ``Sum.doit`` uses, even with numeric
+  limits) drops the integrality condition when the index has a coefficient other than 1:
+  ``Sum(KroneckerDelta(j, 2*i)*g[i], (i, 0, 5)).doit()`` is ``g[j/2]`` for every ``j`` in
+  range, odd ones included; this rule keeps the divisibility bracket.
+* :func:`linear_bound`, :func:`decide` and :func:`refine_brackets` decide linear
+  inequalities between integer indices over a box of index bounds, including
+  ``floor(a/b)`` through its remainder ``a - b*floor(a/b)`` in ``[0, b - 1]``. SymPy's
+  ``refine`` does not simplify a ``Piecewise`` under inequality assumptions (sympy
+  issues #9384, #24183, #25522: "the new assumptions can't handle inequalities"), nor can
+  it show ``s*floor(a/s) <= a`` for a symbolic ``s`` (compare #21429).
+* :func:`isolate_index` solves a linear inequality for an integer index with floor or
+  ceiling rounding; ``solve_univariate_inequality(..., domain=S.Integers)`` (added in
+  sympy PR #21156) raises ``NotImplementedError`` once the coefficient is a symbol.
+* :func:`forall_bracket` turns a product of brackets over a range into the bracket at the
+  worst end of the range.
+* :func:`absorb_factors`, :func:`swap_sums`, :func:`reindex` and :func:`restrict_sum`
+  move factors into sums, interchange independent finite sums, shift an index anywhere in
+  a nested expression, and cut a sum's range to the interval its bracket allows.
+* :func:`normal_form` and :func:`sums_equal` compare two sums written with factors in
+  different places; :func:`instantiate` carries out sums term by term.
+
+Brackets are :class:`Iverson` factors, not ``Piecewise``: every ``Sum`` that SymPy builds
+folds the ``Piecewise`` in its summand outwards (``piecewise_fold``), also out of an
+inner ``Sum`` or ``Product`` whose own index the condition mentions, which frees that
+index and changes the value (sympy issues #12631, #17919, #27359):
+``Sum(g[i]*Sum(w[k]*Piecewise((x[i+k], i+k <= m), (0, True)), (k, 0, n-1)), (i, 0, L-1))``
+comes out with ``k`` free in the condition.
+
+Every rule either returns an equal expression or refuses: it leaves the expression
+unchanged (the proof step that wanted the rewrite then fails) or raises ``ValueError``
+when asked for something it cannot do soundly.
+
+Examples
+========
+
+>>> from sympy import IndexedBase, KroneckerDelta, Sum, symbols
+>>> from symconv.summation import sum_kronecker, refine_brackets
+>>> n = symbols("n", integer=True, positive=True)
+>>> i, j, k = symbols("i j k", integer=True)
+>>> w, x = IndexedBase("w"), IndexedBase("x")
+>>> picked = sum_kronecker(Sum(KroneckerDelta(j, k) * x[i + k], (k, 0, n - 1)))
+>>> picked
+Iverson((j >= 0) & (j <= n - 1))*x[i + j]
+>>> refine_brackets(picked, {j: (0, n - 1)})
+x[i + j]
+>>> refine_brackets(picked, {j: (0, n)})   # j = n is allowed: that check must stay
+Iverson(j <= n - 1)*x[i + j]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy
+from sympy import (
+    And,
+    Basic,
+    Dummy,
+    Eq,
+    Expr,
+    KroneckerDelta,
+    Mod,
+    Mul,
+    Not,
+    Or,
+    S,
+    Sum,
+    Symbol,
+    ceiling,
+    floor,
+)
+from sympy.core.relational import Relational
+
+#: Interval bounds ``(low, high)``, both inclusive, of integer indices and parameters.
+Bounds = Mapping[Expr, tuple[Expr, Expr]]
+
+#: How many substitution rounds :func:`linear_bound` allows (bounds may refer to other
+#: bounded symbols; a cycle must not loop forever).
+MAX_ROUNDS = 32
+
+
+# --- brackets -----------------------------------------------------------------------------
+
+
+class Iverson(sympy.Function):
+    """The Iverson bracket ``[condition]``: 1 where the condition holds, 0 where it fails,
+    unevaluated while it is undecided.
+
+    >>> from sympy import symbols
+    >>> a, m = symbols("a m", integer=True)
+    >>> Iverson(a >= 0), Iverson(sympy.Ge(3, 0)), Iverson(sympy.Lt(3, 0))
+    (Iverson(a >= 0), 1, 0)
+    >>> print(sympy.latex(Iverson(a >= 0) * a))
+    a \\left[0 \\le a\\right]
+    """
+
+    is_integer = True
+    is_nonnegative = True
+    is_finite = True
+    nargs = 1
+
+    @classmethod
+    def eval(cls, condition: Basic) -> Expr | None:
+        if condition is S.true or condition is True:
+            return S.One
+        if condition is S.false or condition is False:
+            return S.Zero
+        if not isinstance(condition, sympy.logic.boolalg.Boolean):
+            raise TypeError(
+                f"an Iverson bracket needs a condition (a relation or a logical "
+                f"combination of them), got {condition!r}"
+            )
+        return None
+
+    @property
+    def condition(self) -> Basic:
+        return self.args[0]
+
+    def _latex(self, printer: Any) -> str:
+        return r"\left[" + condition_latex(self.args[0], printer) + r"\right]"
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"Iverson({printer._print(self.args[0])})"
+
+
+def _as_order(relation: Basic) -> tuple[Expr, str, Expr] | None:
+    """``a <= b`` / ``a < b`` as (smaller, relation, larger); None for other conditions."""
+    if isinstance(relation, (sympy.Le, sympy.Lt)):
+        return relation.lhs, r"\le" if isinstance(relation, sympy.Le) else "<", relation.rhs
+    if isinstance(relation, (sympy.Ge, sympy.Gt)):
+        return relation.rhs, r"\le" if isinstance(relation, sympy.Ge) else "<", relation.lhs
+    return None
+
+
+def condition_latex(condition: Basic, printer: Any = None) -> str:
+    r"""A bracket's condition in LaTeX, pairs of bounds on one expression as a chain
+    (``0 \le c \le m - 1``), the other parts joined by commas.
+
+    >>> from sympy import symbols
+    >>> c, m = symbols("c m", integer=True)
+    >>> print(condition_latex(between(c, 0, m - 1) & sympy.Eq(c % 2, 0)))
+    0 \le c \le m - 1,\ 2 \mid c
+    """
+    show = printer._print if printer is not None else sympy.latex
+    parts = list(condition.args) if isinstance(condition, And) else [condition]
+    orders = {id(p): _as_order(p) for p in parts}
+    shown: list[str] = []
+    used: set[int] = set()
+    for part in parts:
+        if id(part) in used:
+            continue
+        order = orders[id(part)]
+        if order is not None:
+            for other in parts:
+                partner = orders[id(other)]
+                if other is part or id(other) in used or partner is None:
+                    continue
+                if partner[2] == order[0]:  # other: lo <= e, part: e <= hi
+                    order, partner = partner, order
+                if order[2] == partner[0]:
+                    used.update({id(part), id(other)})
+                    shown.append(
+                        f"{show(order[0])} {order[1]} {show(order[2])} {partner[1]} "
+                        f"{show(partner[2])}"
+                    )
+                    break
+            else:
+                used.add(id(part))
+                shown.append(f"{show(order[0])} {order[1]} {show(order[2])}")
+            continue
+        used.add(id(part))
+        if isinstance(part, sympy.Eq) and isinstance(part.lhs, Mod) and part.rhs == 0:
+            shown.append(rf"{show(part.lhs.args[1])} \mid {show(part.lhs.args[0])}")
+        else:
+            shown.append(show(part))
+    return r",\ ".join(shown)
+
+
+def between(value: Expr, low: Expr, high: Expr) -> sympy.Basic:
+    """The condition ``low <= value <= high`` as SymPy builds it everywhere in symconv.
+
+    >>> from sympy import symbols
+    >>> a, m = symbols("a m", integer=True)
+    >>> between(a, 0, m - 1)
+    (a >= 0) & (a <= m - 1)
+    """
+    return And(sympy.Ge(value, low), sympy.Le(value, high))
+
+
+def bracket(value: Expr, *conditions: sympy.Basic) -> Expr:
+    """``value`` times the bracket of all ``conditions``, or ``value`` itself when
+    there is none.
+
+    >>> from sympy import symbols
+    >>> a, m = symbols("a m", integer=True)
+    >>> bracket(a**2, a >= 0, a <= m)
+    a**2*Iverson((a >= 0) & (a <= m))
+    """
+    if not conditions:
+        return value
+    return value * Iverson(And(*conditions))
+
+
+def divides(divisor: Expr, value: Expr) -> sympy.Basic:
+    """The condition "``divisor`` divides ``value``": ``Eq(Mod(value, divisor), 0)``.
+
+    >>> from sympy import symbols
+    >>> r = symbols("r", integer=True)
+    >>> divides(2, r), divides(2, 4)
+    (Eq(Mod(r, 2), 0), True)
+    """
+    return Eq(Mod(sympy.expand(value), divisor), 0)
+
+
+def unevaluated_bracket(condition: Relational) -> Expr:
+    """The bracket ``[condition]`` kept unevaluated, so a proof can show it before
+    deciding it.
+
+    >>> from sympy import symbols
+    >>> d = symbols("d", positive=True)
+    >>> unevaluated_bracket(sympy.Gt(d, 0, evaluate=False))
+    Iverson(d > 0)
+    """
+    return Iverson(condition, evaluate=False)
+
+
+# --- linear bounds over a box of indices --------------------------------------------------
+
+
+def linear_coefficient(expr: Expr, symbol: Expr) -> Expr | None:
+    """The coefficient ``c`` when ``expr == c*symbol + rest`` with neither ``c`` nor
+    ``rest`` depending on ``symbol``; ``None`` when ``expr`` is not linear in it.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> a, s = symbols("a s")
+    >>> linear_coefficient(3*a*s + s + 1, a), linear_coefficient(a**2, a)
+    (3*s, None)
+    >>> linear_coefficient(IndexedBase("x")[a], a) is None   # a is inside an index
+    True
+    """
+    expanded = sympy.expand(expr)
+    rest, dependent = expanded.as_independent(symbol, as_Add=True)
+    if dependent == 0:
+        return S.Zero
+    coefficient = sympy.cancel(dependent / symbol)
+    if coefficient.has(symbol):
+        return None
+    return coefficient
+
+
+def floor_remainders(expr: Expr) -> tuple[Expr, dict[Expr, tuple[Expr, Expr]]]:
+    """Replace ``floor(a/b)``, ``ceiling(a/b)`` and ``Mod(a, b)`` (``a`` integer, ``b`` a
+    positive integer) by expressions in fresh remainders ``r`` with ``0 <= r <= b - 1``.
+
+    ``floor(a/b) = (a - r)/b`` with ``r = a mod b``, and ``ceiling(a/b) = (a + r')/b``
+    with ``r' = (-a) mod b``: the division theorem, which SymPy's assumptions do not use.
+    Returns the rewritten expression and the remainders' bounds.
+
+    >>> from sympy import symbols, floor
+    >>> a = symbols("a", integer=True)
+    >>> b = symbols("b", integer=True, positive=True)
+    >>> rewritten, bounds = floor_remainders(b*floor(a/b))
+    >>> remainder, = bounds
+    >>> sympy.expand(rewritten - (a - remainder)), bounds[remainder]
+    (0, (0, b - 1))
+    """
+    bounds: dict[Expr, tuple[Expr, Expr]] = {}
+    for _ in range(MAX_ROUNDS):
+        replaced = False
+        for atom in sorted(expr.atoms(floor, ceiling, Mod), key=sympy.default_sort_key):
+            if atom.atoms(floor, ceiling, Mod) - {atom}:
+                continue  # innermost first: an outer floor waits for its argument
+            if isinstance(atom, Mod):
+                numerator, denominator = atom.args
+            else:
+                numerator, denominator = sympy.together(atom.args[0]).as_numer_denom()
+            if not (numerator.is_integer and denominator.is_integer and denominator.is_positive):
+                continue
+            remainder = Dummy("r", integer=True, nonnegative=True)
+            bounds[remainder] = (S.Zero, denominator - 1)
+            if isinstance(atom, Mod):
+                image = remainder
+            elif isinstance(atom, floor):
+                image = (numerator - remainder) / denominator
+            else:
+                image = (numerator + remainder) / denominator
+            expr = expr.xreplace({atom: image})
+            replaced = True
+        if not replaced:
+            break
+    return expr, bounds
+
+
+def linear_bound(expr: Expr, bounds: Bounds, *, upper: bool = False) -> Expr | None:
+    """A lower (or ``upper``) bound of ``expr`` over the box ``bounds``, free of the
+    bounded symbols; ``None`` when it cannot be found soundly.
+
+    Each bounded symbol must occur linearly with a coefficient whose sign SymPy knows and
+    that involves no other bounded symbol; it is replaced by the end of its interval that
+    minimises (maximises) ``expr``. Bounds may refer to other bounded symbols, and floors
+    are bounded through their remainders (:func:`floor_remainders`).
+
+    >>> from sympy import symbols, floor
+    >>> i, k = symbols("i k", integer=True)
+    >>> n, s, d, t = symbols("n s d t", integer=True, positive=True)
+    >>> linear_bound(i*s + k*d, {i: (0, t), k: (0, n - 1)}, upper=True)
+    d*n - d + s*t
+    >>> linear_bound(s*floor(t/s) - t, {}, upper=True)
+    0
+    >>> linear_bound(i*k, {i: (0, t), k: (0, n)}) is None   # not linear: refuse
+    True
+    """
+    expression, remainders = floor_remainders(sympy.expand(expr))
+    box: dict[Expr, tuple[Expr, Expr]] = {
+        v: (sympy.sympify(lo), sympy.sympify(hi)) for v, (lo, hi) in bounds.items()
+    }
+    box.update(remainders)
+    for _ in range(MAX_ROUNDS):
+        present = sorted((v for v in box if expression.has(v)), key=sympy.default_sort_key)
+        if not present:
+            return sympy.expand(expression)
+        for symbol in present:
+            coefficient = linear_coefficient(expression, symbol)
+            if coefficient is None:
+                return None
+            if not any(coefficient.has(other) for other in box):
+                break
+        else:
+            return None  # every bounded symbol multiplies another one
+        if coefficient == 0:
+            expression = sympy.expand(expression)
+            continue
+        if coefficient.is_nonnegative:
+            end = box[symbol][1] if upper else box[symbol][0]
+        elif coefficient.is_nonpositive:
+            end = box[symbol][0] if upper else box[symbol][1]
+        else:
+            return None  # the sign of the coefficient is unknown
+        if end.is_infinite:
+            return S.Infinity if upper else S.NegativeInfinity
+        expression, more = floor_remainders(sympy.expand(expression.xreplace({symbol: end})))
+        box.update(more)
+    return None
+
+
+def nonnegative(expr: Expr, facts: Sequence[Expr] = ()) -> bool:
+    """Whether ``expr >= 0`` follows from the symbols' assumptions and ``facts``
+    (expressions known to be ``>= 0``).
+
+    A fact ``f >= 0`` is used by solving ``f = t`` (``t >= 0`` a fresh integer) for a
+    symbol that occurs in ``f`` with coefficient 1 or -1 and substituting.
+
+    >>> from sympy import symbols
+    >>> m, n = symbols("m n", integer=True, positive=True)
+    >>> nonnegative(m - n), nonnegative(m - n, facts=[m - n - 1])
+    (False, True)
+    """
+    expr = sympy.expand(expr)
+    if expr.is_nonnegative:
+        return True
+    for count in range(1, len(facts) + 1):
+        current = expr
+        for fact in facts[:count]:
+            current = eliminate_with_fact(current, fact)
+        if current.is_nonnegative:
+            return True
+    return False
+
+
+def eliminate_with_fact(expr: Expr, fact: Expr) -> Expr:
+    """``expr`` with one symbol of ``fact`` replaced so that ``fact`` becomes a fresh
+    nonnegative integer (see :func:`nonnegative`); ``expr`` unchanged if none fits."""
+    for symbol in sorted(fact.free_symbols & expr.free_symbols, key=sympy.default_sort_key):
+        coefficient = linear_coefficient(fact, symbol)
+        if coefficient in (S.One, S.NegativeOne):
+            slack = Dummy("t", integer=True, nonnegative=True)
+            solution = sympy.expand(symbol + (slack - fact) / coefficient)
+            return sympy.expand(expr.xreplace({symbol: solution}))
+    return expr
+
+
+def decide(condition: Basic, bounds: Bounds, facts: Sequence[Expr] = ()) -> bool | None:
+    """Decide a condition between integer-valued expressions over the box ``bounds``:
+    ``True``, ``False``, or ``None`` when it cannot be decided.
+
+    Handles ``Eq``, ``Ne``, ``<``, ``<=``, ``>``, ``>=`` (strict ones shifted by 1 for
+    integers), ``And``, ``Or`` and ``Not``.
+
+    >>> from sympy import symbols, floor
+    >>> i = symbols("i", integer=True)
+    >>> a = symbols("a", integer=True)
+    >>> s = symbols("s", integer=True, positive=True)
+    >>> box = {i: (0, floor(a/s))}
+    >>> decide(i*s <= a, box), decide(i*s <= a - 1, box), decide(i >= 0, box)
+    (True, None, True)
+    >>> decide(s*(floor(a/s) + 1) <= a, {})
+    False
+    """
+    if condition is S.true or condition is True:
+        return True
+    if condition is S.false or condition is False:
+        return False
+    if isinstance(condition, And):
+        verdicts = [decide(c, bounds, facts) for c in condition.args]
+        if any(v is False for v in verdicts):
+            return False
+        return True if all(v is True for v in verdicts) else None
+    if isinstance(condition, Or):
+        verdicts = [decide(c, bounds, facts) for c in condition.args]
+        if any(v is True for v in verdicts):
+            return True
+        return False if all(v is False for v in verdicts) else None
+    if isinstance(condition, Not):
+        verdict = decide(condition.args[0], bounds, facts)
+        return None if verdict is None else not verdict
+    if not isinstance(condition, Relational):
+        return None
+    difference = sympy.expand(condition.lhs - condition.rhs)
+    if isinstance(condition, (sympy.Eq, sympy.Ne)):
+        if difference == 0:
+            equal: bool | None = True
+        elif at_least(difference, 1, bounds, facts) or at_most(difference, -1, bounds, facts):
+            equal = False
+        else:
+            equal = None
+        if equal is None or isinstance(condition, sympy.Eq):
+            return equal
+        return not equal
+    if isinstance(condition, (sympy.Ge, sympy.Gt)):
+        gap = difference
+    elif isinstance(condition, (sympy.Le, sympy.Lt)):
+        gap = -difference
+    else:
+        return None
+    strict = isinstance(condition, (sympy.Gt, sympy.Lt))
+    if not gap.is_integer:
+        return None  # the shift by 1 below needs integers
+    least = 1 if strict else 0
+    if at_least(gap, least, bounds, facts):
+        return True
+    if at_most(gap, least - 1, bounds, facts):
+        return False
+    return None
+
+
+def at_least(expr: Expr, value: int, bounds: Bounds, facts: Sequence[Expr]) -> bool:
+    low = linear_bound(expr, bounds)
+    return low is not None and low is not S.NegativeInfinity and nonnegative(low - value, facts)
+
+
+def at_most(expr: Expr, value: int, bounds: Bounds, facts: Sequence[Expr]) -> bool:
+    high = linear_bound(expr, bounds, upper=True)
+    return high is not None and high is not S.Infinity and nonnegative(value - high, facts)
+
+
+def refine_brackets(expr: Expr, bounds: Bounds, facts: Sequence[Expr] = ()) -> Expr:
+    """Decide the condition of every bracket in ``expr`` with :func:`decide`, using
+    ``bounds`` for free indices and each enclosing ``Sum``'s limits for its index.
+
+    Decided parts of a conjunction are dropped; a part that cannot be decided stays.
+
+    >>> from sympy import symbols, Sum, IndexedBase
+    >>> k, i = symbols("k i", integer=True)
+    >>> n, m = symbols("n m", integer=True, positive=True)
+    >>> x = IndexedBase("x")
+    >>> inner = x[i + k] * Iverson((i + k >= 0) & (i + k <= m - 1))
+    >>> refine_brackets(Sum(inner, (k, 0, n - 1)), {i: (0, m - n)})
+    Sum(x[i + k], (k, 0, n - 1))
+    >>> refine_brackets(Sum(inner, (k, 0, n - 1)), {i: (0, m - 1)})
+    Sum(Iverson(i + k <= m - 1)*x[i + k], (k, 0, n - 1))
+    """
+    return _refine(expr, dict(bounds), tuple(facts))
+
+
+def _refine_condition(condition: Basic, bounds: Bounds, facts: Sequence[Expr]) -> Basic:
+    verdict = decide(condition, bounds, facts)
+    if verdict is not None:
+        return S.true if verdict else S.false
+    if isinstance(condition, And):
+        verdicts = [(c, decide(c, bounds, facts)) for c in condition.args]
+        return And(*[c for c, v in verdicts if v is not True])
+    return condition
+
+
+def _refine(expr: Expr, bounds: dict[Expr, tuple[Expr, Expr]], facts: tuple[Expr, ...]) -> Expr:
+    if not isinstance(expr, Basic) or expr.is_Atom or not expr.has(Iverson):
+        return expr
+    if isinstance(expr, (Sum, sympy.Product)):
+        inner = dict(bounds)
+        for variable, low, high in expr.limits:
+            inner[variable] = (low, high)
+        return expr.func(_refine(expr.function, inner, facts), *expr.limits)
+    if isinstance(expr, Iverson):
+        return Iverson(_refine_condition(expr.condition, bounds, facts))
+    return expr.func(*[_refine(a, bounds, facts) for a in expr.args])
+
+
+# --- solving one inequality for an integer index ------------------------------------------
+
+
+def isolate_index(condition: Basic, index: Symbol) -> Basic:
+    """Solve each linear inequality of ``condition`` for the integer ``index``.
+
+    ``a*index + b <= 0`` with ``a > 0`` becomes ``index <= floor(-b/a)``, with ``a < 0``
+    ``index >= ceiling(-b/a)`` (and mirrored for ``>=``; strict inequalities between
+    integers are first shifted by 1): for an integer ``index``, ``index <= y`` holds
+    exactly when ``index <= floor(y)``. Conjunctions are solved part by part; a part whose
+    coefficient has unknown sign, or that is not linear in ``index``, is left as it is.
+
+    >>> from sympy import symbols
+    >>> i = symbols("i", integer=True)
+    >>> s = symbols("s", integer=True, positive=True)
+    >>> t = symbols("t", integer=True)
+    >>> isolate_index((i*s >= 0) & (i*s <= t), i)
+    (i >= 0) & (i <= floor(t/s))
+    >>> isolate_index(i*s < t, i)
+    i <= floor((t - 1)/s)
+    """
+    if isinstance(condition, And):
+        return And(*[isolate_index(c, index) for c in condition.args])
+    if not isinstance(condition, (sympy.Le, sympy.Ge, sympy.Lt, sympy.Gt)):
+        return condition
+    gap = sympy.expand(condition.lhs - condition.rhs)  # gap <= 0 (Le) or gap >= 0 (Ge)
+    if isinstance(condition, (sympy.Ge, sympy.Gt)):
+        gap = -gap
+    if isinstance(condition, (sympy.Lt, sympy.Gt)):
+        if not gap.is_integer:
+            return condition
+        gap = gap + 1  # gap < 0 is gap + 1 <= 0 for integers
+    coefficient = linear_coefficient(gap, index)
+    if coefficient is None or coefficient == 0:
+        return condition
+    rest = sympy.expand(gap - coefficient * index)
+    limit = -rest / coefficient
+    if coefficient.is_positive:
+        return sympy.Le(index, floor(limit))
+    if coefficient.is_negative:
+        return sympy.Ge(index, ceiling(limit))
+    return condition
+
+
+def forall_bracket(expr: Expr) -> Expr:
+    """``Product([c(v)], (v, lo, hi))`` -> the bracket of ``c`` at the worst ``v``.
+
+    A product of brackets is 1 exactly when the condition holds for every ``v`` in the
+    range. For a conjunction of inequalities linear in ``v``, each holds for all ``v`` in
+    ``[lo, hi]`` exactly when it holds at the end its coefficient's sign points to, so the
+    product is the bracket of the conditions at those ends. Refused (left unchanged)
+    unless SymPy knows every coefficient's sign and that the range is not empty.
+
+    >>> from sympy import symbols, Product
+    >>> i, k = symbols("i k", integer=True)
+    >>> n, d, m = symbols("n d m", integer=True, positive=True)
+    >>> forall_bracket(Product(Iverson(i + k*d <= m), (k, 0, n - 1)))
+    Iverson(d*(n - 1) + i <= m)
+    >>> c = symbols("c", integer=True)   # the sign of c is unknown: refuse
+    >>> forall_bracket(Product(Iverson(i + k*c <= m), (k, 0, n - 1)))
+    Product(Iverson(c*k + i <= m), (k, 0, n - 1))
+    """
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    args = [forall_bracket(a) for a in expr.args]
+    expr = expr.func(*args) if args else expr
+    if not isinstance(expr, sympy.Product) or len(expr.limits) != 1:
+        return expr
+    (variable, low, high), factor = expr.limits[0], expr.function
+    if not isinstance(factor, Iverson):
+        return expr
+    if decide(sympy.Ge(high, low), {}) is not True:
+        return expr
+    condition = factor.condition
+    parts = condition.args if isinstance(condition, And) else (condition,)
+    worst = []
+    for part in parts:
+        if not isinstance(part, (sympy.Le, sympy.Ge, sympy.Lt, sympy.Gt)):
+            return expr
+        coefficient = linear_coefficient(part.lhs - part.rhs, variable)
+        if coefficient is None:
+            return expr
+        # A larger lhs - rhs makes >= easier and <= harder.
+        easier_when_larger = isinstance(part, (sympy.Ge, sympy.Gt))
+        if coefficient.is_nonnegative:
+            end = low if easier_when_larger else high
+        elif coefficient.is_nonpositive:
+            end = high if easier_when_larger else low
+        else:
+            return expr
+        worst.append(part.xreplace({variable: end}))
+    return Iverson(And(*worst))
+
+
+# --- moving factors and sums --------------------------------------------------------------
+
+
+def absorb_factors(expr: Expr) -> Expr:
+    """Distribute factors into sums: ``a * Sum(f, (v, lo, hi)) -> Sum(a*f, (v, lo, hi))``
+    wherever ``a`` does not contain ``v``, at every level (bottom-up).
+
+    A product of several sums becomes a nested sum. A factor that mentions the summation
+    index is left outside (moving it in would capture it).
+
+    >>> from sympy import symbols, IndexedBase
+    >>> j, k, m, n = symbols("j k m n", integer=True)
+    >>> x, w = IndexedBase("x"), IndexedBase("w")
+    >>> absorb_factors(Sum(x[j] * Sum(w[k], (k, 0, n)), (j, 0, m)))
+    Sum(w[k]*x[j], (k, 0, n), (j, 0, m))
+    """
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    args = [absorb_factors(a) for a in expr.args]
+    expr = expr.func(*args) if args else expr
+    if not isinstance(expr, Mul):
+        return expr
+    sums = [f for f in expr.args if isinstance(f, Sum)]
+    if not sums:
+        return expr
+    target = sums[0]
+    others = [f for f in expr.args if f is not target]
+    if any(f.has(*target.variables) for f in others):
+        return expr
+    return absorb_factors(Sum(Mul(*others) * target.function, *target.limits))
+
+
+def _flatten(expr: Sum) -> tuple[Expr, list[tuple[Expr, Expr, Expr]]]:
+    """A chain of sums with factors absorbed, as (innermost summand, limits inner-first)."""
+    limits: list[tuple[Expr, Expr, Expr]] = []
+    current: Expr = expr
+    while isinstance(current, Sum):
+        limits = [tuple(limit) for limit in current.limits] + limits  # type: ignore[misc]
+        current = absorb_factors(current.function)
+    return current, limits
+
+
+def swap_sums(
+    expr: Expr, outer: Symbol | Sequence[Symbol], inner: Symbol | Sequence[Symbol]
+) -> Expr:
+    """Move the sums over ``inner`` outside the sums over ``outer`` (finite sums commute).
+
+    The first chain of nested sums (factors absorbed with :func:`absorb_factors`) that
+    contains all the indices is reordered so the ``inner`` indices come first (outermost),
+    in the order given, then the ``outer`` ones. ``ValueError`` when the chain's limits
+    depend on each other (SymPy's ``reorder_limit`` refuses) or no chain holds the
+    indices.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> j, k, m, n = symbols("j k m n", integer=True)
+    >>> x, w = IndexedBase("x"), IndexedBase("w")
+    >>> swap_sums(Sum(x[j] * Sum(w[k], (k, 0, n)), (j, 0, m)), j, k)
+    Sum(w[k]*x[j], (j, 0, m), (k, 0, n))
+    >>> swap_sums(Sum(Sum(w[k], (k, 0, j)), (j, 0, m)), j, k)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot interchange the sums over (j,) and (k,): the limits (k, 0, j) ...
+    """
+    outer_ = (outer,) if isinstance(outer, Basic) else tuple(outer)
+    inner_ = (inner,) if isinstance(inner, Basic) else tuple(inner)
+    wanted = set(outer_) | set(inner_)
+    found: list[bool] = []
+
+    def visit(node: Expr) -> Expr:
+        if found or not isinstance(node, Basic) or node.is_Atom:
+            return node
+        if isinstance(node, Sum):
+            summand, limits = _flatten(node)
+            variables = [limit[0] for limit in limits]
+            if wanted <= set(variables):
+                found.append(True)
+                return _reorder(summand, limits, outer_, inner_)
+        args = [visit(a) for a in node.args]
+        return node.func(*args) if args else node
+
+    result = visit(expr)
+    if not found:
+        raise ValueError(
+            f"no chain of sums over {sorted(map(str, wanted))} in {expr}; swap_sums needs "
+            "nested sums over all of these indices"
+        )
+    return result
+
+
+def _reorder(
+    summand: Expr,
+    limits: list[tuple[Expr, Expr, Expr]],
+    outer: tuple[Symbol, ...],
+    inner: tuple[Symbol, ...],
+) -> Expr:
+    variables = [limit[0] for limit in limits]
+    moving = set(outer) | set(inner)
+    for limit in limits:
+        if limit[0] in moving and any(
+            limit[1].has(v) or limit[2].has(v) for v in variables if v != limit[0]
+        ):
+            raise ValueError(
+                f"cannot interchange the sums over {outer} and {inner}: the limits "
+                f"{tuple(limit)} depend on another index of the chain"
+            )
+    # The chain, outermost first: the sums above the first moving one stay, then the
+    # inner indices, then the outer ones, then the rest in their old order.
+    outermost_first = list(reversed(limits))
+    head = []
+    for limit in outermost_first:
+        if limit[0] in moving:
+            break
+        head.append(limit)
+    by_variable = {limit[0]: limit for limit in limits}
+    tail = [limit for limit in outermost_first[len(head) :] if limit[0] not in moving]
+    order = head + [by_variable[v] for v in inner] + [by_variable[v] for v in outer] + tail
+    return Sum(summand, *reversed(order))
+
+
+def reindex(expr: Expr, index: Symbol, image: Expr, new: Symbol | None = None) -> Expr:
+    """Substitute ``new = image(index)`` in the sum over ``index``, wherever it sits.
+
+    A wrapper of SymPy's ``Sum.change_index`` (which needs ``image`` linear in ``index``
+    with coefficient 1 or -1) that finds the sum inside a nested expression. With ``new``
+    omitted the index keeps its name.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> k, i, n = symbols("k i n", integer=True)
+    >>> w, x = IndexedBase("w"), IndexedBase("x")
+    >>> reindex(x[i] * Sum(w[k], (k, 0, n - 1)), k, n - 1 - k)
+    x[i]*Sum(w[-k + n - 1], (k, 0, n - 1))
+    """
+    target = index if new is None else new
+    found: list[bool] = []
+
+    def visit(node: Expr) -> Expr:
+        if not isinstance(node, Basic) or node.is_Atom:
+            return node
+        if isinstance(node, Sum) and index in node.variables and not found:
+            found.append(True)
+            return node.change_index(index, image, target)
+        args = [visit(a) for a in node.args]
+        return node.func(*args) if args else node
+
+    result = visit(expr)
+    if not found:
+        raise ValueError(f"no sum over {index} in {expr}")
+    return result
+
+
+def restrict_sum(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr] = ()) -> Expr:
+    """Cut the range of every ``Sum(f * [c], (v, lo, hi))`` whose bracket ``c`` bounds
+    ``v`` alone (``v <= U``, ``v >= D`` after :func:`isolate_index`):
+    ``Sum(f, (v, max(lo, D), min(hi, U)))``.
+
+    A bound replaces a limit only where :func:`decide` shows it is the tighter one, and
+    only if the new range cannot be empty by more than one (``U >= lo - 1``), which keeps
+    ``Sum(1, (v, lo, U)).doit() == U - lo + 1`` a count; otherwise the sum is left alone.
+
+    >>> from sympy import symbols, oo
+    >>> i = symbols("i", integer=True)
+    >>> t = symbols("t", integer=True, nonnegative=True)
+    >>> restrict_sum(Sum(Iverson((i >= 0) & (i <= t)), (i, 0, oo)))
+    Sum(1, (i, 0, t))
+    >>> u = symbols("u", integer=True)   # u may be below -1: the range may be empty
+    >>> restrict_sum(Sum(Iverson((i >= 0) & (i <= u)), (i, 0, oo)))
+    Sum(Iverson((i >= 0) & (i <= u)), (i, 0, oo))
+    """
+    bounds = {} if bounds is None else bounds
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    args = [restrict_sum(a, bounds, facts) for a in expr.args]
+    expr = expr.func(*args) if args else expr
+    if not isinstance(expr, Sum) or len(expr.limits) != 1:
+        return expr
+    (variable, low, high), summand = expr.limits[0], expr.function
+    brackets = [f for f in Mul.make_args(summand) if isinstance(f, Iverson)]
+    if len(brackets) != 1:
+        return expr
+    value = summand / brackets[0]
+    condition = brackets[0].condition
+    parts = condition.args if isinstance(condition, And) else (condition,)
+    new_low, new_high = low, high
+    for part in parts:
+        solved = isolate_index(part, variable)
+        if not isinstance(solved, (sympy.Le, sympy.Ge)) or solved.lhs != variable:
+            return expr
+        end = solved.rhs
+        if end.has(variable):
+            return expr
+        if isinstance(solved, sympy.Le):
+            if new_high.is_infinite or decide(sympy.Le(end, new_high), bounds, facts):
+                new_high = end
+            elif not decide(sympy.Ge(end, new_high), bounds, facts):
+                return expr
+        else:
+            if new_low.is_infinite or decide(sympy.Ge(end, new_low), bounds, facts):
+                new_low = end
+            elif not decide(sympy.Le(end, new_low), bounds, facts):
+                return expr
+    if new_high.is_infinite or new_low.is_infinite:
+        return expr
+    if not decide(sympy.Ge(new_high, new_low - 1), bounds, facts):
+        return expr
+    return Sum(value, (variable, new_low, new_high))
+
+
+# --- summing a Kronecker delta ------------------------------------------------------------
+
+
+def _kronecker_rule(node: Sum, index: Symbol | None) -> Expr | None:
+    """Sum out one delta over one limit of ``node`` that no other limit depends on."""
+    limits = [tuple(limit) for limit in node.limits]
+    for position, (variable, low, high) in enumerate(limits):
+        if index is not None and variable != index:
+            continue
+        others = limits[:position] + limits[position + 1 :]
+        if any(lo.has(variable) or hi.has(variable) for _, lo, hi in others):
+            continue  # an inner sum's range depends on this index: it cannot go first
+        picked = _sift(node.function, variable, low, high)
+        if picked is not None:
+            return Sum(picked, *others) if others else picked
+    return None
+
+
+def _sift(summand: Expr, variable: Symbol, low: Expr, high: Expr) -> Expr | None:
+    """``sum_{variable=low}^{high} summand`` for a summand holding a usable delta."""
+    factors = Mul.make_args(summand)
+    candidates = []
+    for delta in factors:
+        if not isinstance(delta, KroneckerDelta):
+            continue
+        difference = sympy.expand(delta.args[0] - delta.args[1])
+        coefficient = linear_coefficient(difference, variable)
+        if coefficient is None or coefficient == 0:
+            continue
+        if coefficient.is_integer and coefficient.is_nonzero:
+            candidates.append((coefficient not in (S.One, S.NegativeOne), delta, coefficient))
+    # A delta with coefficient 1 or -1 first: it needs no divisibility bracket.
+    for _, delta, coefficient in sorted(candidates, key=lambda c: c[0]):
+        difference = sympy.expand(delta.args[0] - delta.args[1])
+        rest = sympy.expand(difference - coefficient * variable)
+        solution = sympy.expand(-rest / coefficient)
+        others = [f for f in factors if f is not delta]
+        bound_inside = set().union(*(o.atoms(Sum) for o in others))
+        captured = {
+            v for summation in bound_inside for v in summation.variables
+        } & solution.free_symbols
+        if captured:
+            raise ValueError(
+                f"summing {delta} over {variable} would capture {sorted(map(str, captured))}, "
+                "bound by an inner sum; rename that index first"
+            )
+        outside = Mul(*[f for f in others if not f.has(variable)])
+        inside = Mul(*[f for f in others if f.has(variable)]).xreplace({variable: solution})
+        conditions = [sympy.Ge(solution, low), sympy.Le(solution, high)]
+        if coefficient not in (S.One, S.NegativeOne):
+            # The solution is an integer only when the coefficient divides the rest: the
+            # condition SymPy's deltasummation leaves out.
+            numerator = -rest if coefficient.is_positive else rest
+            conditions.append(divides(abs(coefficient), numerator))
+        return outside * bracket(inside, *conditions)
+    return None
+
+
+def sum_kronecker(expr: Expr, index: Symbol | None = None) -> Expr:
+    """Sum out Kronecker deltas: ``Sum(f(v) * KroneckerDelta(a*v + b, c), (v, lo, hi))``
+    becomes ``f(v0) * [lo <= v0 <= hi] * [a divides c - b]`` with ``v0 = (c - b)/a``.
+
+    Works on every sum in ``expr`` (only those over ``index`` if given), innermost first,
+    for a delta whose argument is linear in the summation index with a nonzero integer
+    coefficient. The divisibility bracket is left out for coefficients 1 and -1, where it
+    always holds. Sums without such a delta are left unchanged.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> i, j = symbols("i j", integer=True)
+    >>> g = IndexedBase("g")
+    >>> strided = sum_kronecker(Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5)))
+    >>> strided
+    Iverson(Eq(Mod(j, 2), 0) & (j/2 >= 0) & (j/2 <= 5))*g[j/2]
+    >>> strided.subs(j, 3), strided.subs(j, 4)
+    (0, g[2])
+    """
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    args = [sum_kronecker(a, index) for a in expr.args]
+    expr = expr.func(*args) if args else expr
+    if isinstance(expr, Sum):
+        picked = _kronecker_rule(expr, index)
+        if picked is not None:
+            return picked
+    return expr
+
+
+# --- comparing sums -----------------------------------------------------------------------
+
+
+def _merge_brackets(expr: Expr) -> Expr:
+    """Several brackets in one product -> one bracket of the conjunction
+    (``[a][b] == [a and b]``)."""
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    args = [_merge_brackets(a) for a in expr.args]
+    expr = expr.func(*args) if args else expr
+    if isinstance(expr, Mul):
+        brackets = [f for f in expr.args if isinstance(f, Iverson)]
+        if len(brackets) > 1:
+            rest = [f for f in expr.args if not isinstance(f, Iverson)]
+            return Mul(*rest) * Iverson(And(*[b.condition for b in brackets]))
+    return expr
+
+
+def _canonical_relations(expr: Expr) -> Expr:
+    """Every inequality as ``difference >= 0`` (or ``> 0``), every equation as
+    ``difference == 0``, differences and array indices expanded: ``a <= b`` and
+    ``b - a >= 0`` compare equal, and so do ``x[(a + b)/s]`` and ``x[a/s + b/s]``."""
+
+    def canonical(relation: Relational) -> Basic:
+        if isinstance(relation, (sympy.Ge, sympy.Gt, sympy.Eq, sympy.Ne)):
+            difference = sympy.expand(relation.lhs - relation.rhs)
+        else:
+            difference = sympy.expand(relation.rhs - relation.lhs)
+        kind = {sympy.Le: sympy.Ge, sympy.Lt: sympy.Gt}.get(type(relation), type(relation))
+        return kind(difference, 0)
+
+    expr = expr.replace(lambda e: isinstance(e, Relational), canonical)
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Indexed),
+        lambda e: e.base[tuple(sympy.expand(i) for i in e.indices)],
+    )
+
+
+def normal_form(expr: Expr) -> Expr:
+    """A canonical form for comparing sums: factors absorbed, each chain of sums merged
+    into one ``Sum`` with independent limits sorted by index name, summands expanded and
+    brackets merged.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> j, k, m, n = symbols("j k m n", integer=True)
+    >>> x, w = IndexedBase("x"), IndexedBase("w")
+    >>> normal_form(Sum(x[j] * Sum(w[k], (k, 0, n)), (j, 0, m)))
+    Sum(w[k]*x[j], (j, 0, m), (k, 0, n))
+    """
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    expr = _merge_brackets(absorb_factors(_canonical_relations(expr)))
+    if isinstance(expr, Sum):
+        summand, limits = _flatten(expr)
+        summand = normal_form(summand)
+        variables = {limit[0] for limit in limits}
+        independent = all(
+            not (limit[1].has(*variables) or limit[2].has(*variables)) for limit in limits
+        )
+        if independent:
+            limits = sorted(limits, key=lambda limit: sympy.default_sort_key(limit[0]))
+        return Sum(sympy.expand(summand), *limits)
+    args = [normal_form(a) for a in expr.args]
+    rebuilt = expr.func(*args) if args else expr
+    return _merge_brackets(sympy.expand(rebuilt)) if rebuilt.has(Sum, Iverson) else rebuilt
+
+
+def sums_equal(lhs: Expr, rhs: Expr) -> tuple[bool, str]:
+    """Whether two expressions with sums are equal, and how it was seen: structurally
+    ("identical"), by expanding the difference ("expand"), or after both are put in
+    :func:`normal_form` ("normal form").
+
+    >>> from sympy import symbols, IndexedBase
+    >>> j, k, m, n = symbols("j k m n", integer=True)
+    >>> x, w = IndexedBase("x"), IndexedBase("w")
+    >>> sums_equal(Sum(x[j] * Sum(w[k], (k, 0, n)), (j, 0, m)),
+    ...            Sum(Sum(w[k] * x[j], (j, 0, m)), (k, 0, n)))
+    (True, 'normal form')
+    """
+    if lhs == rhs:
+        return True, "identical"
+    if sympy.expand(lhs - rhs) == 0:
+        return True, "expand"
+    left, right = normal_form(lhs), normal_form(rhs)
+    if left == right or sympy.expand(left - right) == 0:
+        return True, "normal form"
+    return False, "normal form"
+
+
+# --- instantiating ------------------------------------------------------------------------
+
+
+def expand_sums(expr: Expr) -> Expr:
+    """Carry out every ``Sum`` and ``Product`` with integer limits term by term, outermost
+    first (so inner limits that depend on outer indices become integers in turn).
+
+    Term by term on purpose: ``Sum.doit`` hands a summand with a ``KroneckerDelta`` to
+    ``deltasummation`` even when the limits are numbers, and inherits its missing
+    divisibility condition (see the module docstring).
+
+    >>> from sympy import symbols, IndexedBase
+    >>> i, j = symbols("i j", integer=True)
+    >>> g = IndexedBase("g")
+    >>> expand_sums(Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5))).subs(j, 3)
+    0
+    >>> Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5)).doit().subs(j, 3)   # SymPy's answer
+    g[3/2]
+    """
+    if not isinstance(expr, Basic) or expr.is_Atom:
+        return expr
+    if isinstance(expr, (Sum, sympy.Product)):
+        (variable, low, high), rest = expr.limits[-1], expr.limits[:-1]
+        inner = expr.func(expr.function, *rest) if rest else expr.function
+        if low.is_Integer and high.is_Integer:
+            terms = [expand_sums(inner.xreplace({variable: v})) for v in range(low, high + 1)]
+            return sympy.Add(*terms) if isinstance(expr, Sum) else Mul(*terms)
+    args = [expand_sums(a) for a in expr.args]
+    return expr.func(*args) if args else expr
+
+
+def instantiate(expr: Expr, values: Mapping[Expr, int], cap: int = 64) -> Expr:
+    """``expr`` at concrete sizes and indices, every sum carried out term by term
+    (:func:`expand_sums`) and every derivative taken.
+
+    An infinite upper limit is replaced by ``cap`` first, so the result is a truncation:
+    use it only where the summand vanishes beyond ``cap`` for these values.
+
+    >>> from sympy import symbols, IndexedBase
+    >>> k, n = symbols("k n", integer=True)
+    >>> w = IndexedBase("w")
+    >>> instantiate(Sum(w[k], (k, 0, n - 1)), {n: 3})
+    w[0] + w[1] + w[2]
+    """
+    concrete = expr.xreplace({key: sympy.Integer(v) for key, v in values.items()})
+    finite = concrete.replace(
+        lambda e: isinstance(e, Sum) and any(limit[2] is S.Infinity for limit in e.limits),
+        lambda e: Sum(
+            e.function,
+            *[(v, lo, cap if hi is S.Infinity else hi) for v, lo, hi in e.limits],
+        ),
+    )
+    return expand_sums(finite).doit()
+
+
+def indexed_to_symbols(expr: Expr) -> Expr:
+    """Name every ``x[2]`` ``x2`` and every ``x[1, 2]`` ``x1_2`` (symconv's vector and
+    matrix symbols), so an instantiated proof compares with the concrete machinery.
+
+    >>> from sympy import IndexedBase
+    >>> x = IndexedBase("x")
+    >>> indexed_to_symbols(x[2] + x[1, 0])
+    x1_0 + x2
+    """
+    mapping = {}
+    for atom in expr.atoms(sympy.Indexed):
+        if not all(i.is_Integer for i in atom.indices):
+            raise ValueError(f"{atom} has a non-integer index; instantiate every size first")
+        name = str(atom.base.label) + "_".join(str(int(i)) for i in atom.indices)
+        mapping[atom] = Symbol(name)
+    return expr.xreplace(mapping)
