@@ -27,6 +27,7 @@ from sympy import Expr, Matrix
 
 from symconv.banded import BandedMatrix, band_from_settings
 from symconv.datamatrix import rows_from_settings
+from symconv.engine import in_session
 from symconv.gradients import activation_function, derive_gradients
 from symconv.latex import kept
 from symconv.matrix_form import matrix_form_steps
@@ -88,6 +89,7 @@ def describe_settings(d: Derivation) -> str:
     )
 
 
+@in_session
 def derive(
     x: object,
     w: object,

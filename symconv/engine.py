@@ -25,26 +25,121 @@ a*b + a*c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 import sympy
 from sympy import Add, Expr, Mul, S, Symbol
 
-# SymPy's own sort for the arguments of Mul and Add (the order Mul.flatten/Add.flatten
-# produce). Private, but stable across SymPy releases since 1.0; the public fallback
-# keeps the engine correct if they ever move.
-try:
-    from sympy.core.add import _addsort
-    from sympy.core.mul import _mulsort
-except ImportError:  # pragma: no cover - depends on SymPy internals
-    _addsort = _mulsort = None
+# SymPy orders the arguments of Mul and Add with Basic.compare. For a plain Symbol that
+# comparison is the tuple (len(h), h) of its hashable content h (name, then assumptions),
+# and for a Mul of plain symbols it is (number of factors, the factors' keys in order).
+# Keys are computed once per symbol; tests/test_engine.py checks the order against
+# Mul(*...) and Add(*...) on random symbols, names and assumptions.
 
 Factors = Sequence[Expr]
 
 
 def is_plain_symbol(factor: object) -> bool:
-    """A commutative symbol: the only factor whose place in a product SymPy fixes by sorting."""
-    return isinstance(factor, Symbol) and bool(factor.is_commutative)
+    """A commutative ``Symbol`` (not a subclass): its place in a product is its key's."""
+    return type(factor) is Symbol and bool(factor.is_commutative)
+
+
+@lru_cache(maxsize=1 << 20)
+def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
+    """Basic.compare's order for a plain symbol as a sort key; None if not commutative."""
+    if not symbol.is_commutative:
+        return None
+    content = symbol._hashable_content()
+    return (len(content), content)
+
+
+class Memo:
+    """Products and their sort keys built during one derivation.
+
+    A derivation builds the same product several times (the outputs, T x, X w, the
+    loss terms); remembering them makes the repeats free and keeps equal products
+    identical objects, so comparing two sums is a run of identity checks. The memo lives
+    only as long as :func:`session`, so nothing grows across derivations.
+    """
+
+    def __init__(self) -> None:
+        # Keyed by the factors' ids: hashing ints is several times cheaper than hashing
+        # SymPy objects. The stored product holds its factors, so while the memo lives
+        # no id in a key can be reused by another object.
+        self.products: dict[tuple[int, ...], Expr] = {}
+        self.keys: dict[int, tuple[Expr, tuple[int, tuple[Any, ...]]]] = {}
+
+
+ACTIVE: ContextVar[Memo | None] = ContextVar("symconv_memo", default=None)
+
+
+@contextmanager
+def session() -> Iterator[Memo]:
+    """Share one :class:`Memo` across everything built inside; pause the cyclic garbage
+    collector meanwhile.
+
+    SymPy expressions hold no reference cycles, but a derivation allocates millions of
+    them and every full collection walks them all again: measured, that is a quarter of
+    the time of a big derivation. The collector's previous state is restored on exit.
+    """
+    outer = ACTIVE.get()
+    if outer is not None:
+        yield outer
+        return
+    memo = Memo()
+    token = ACTIVE.set(memo)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield memo
+    finally:
+        ACTIVE.reset(token)
+        if collecting:
+            gc.enable()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def in_session(function: F) -> F:
+    """Run ``function`` inside :func:`session`."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with session():
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
+    """The Mul of distinct plain symbols already in Mul's order (no sorting needed)."""
+    if len(factors) == 1:
+        return factors[0]
+    memo = ACTIVE.get()
+    if memo is None:
+        return Mul._from_args(factors, True)
+    ids = tuple(map(id, factors))
+    built = memo.products.get(ids)
+    if built is None:
+        built = memo.products[ids] = Mul._from_args(factors, True)
+        key = (len(factors), tuple(symbol_key(f) for f in factors))
+        memo.keys[id(built)] = (built, key)  # type: ignore[assignment]
+    return built
+
+
+def symbols_product(factors: tuple[Symbol, ...]) -> Expr:
+    """The Mul of plain ``Symbol`` factors, sorted as Mul.flatten sorts them."""
+    keys = [symbol_key(f) for f in factors]
+    if len(set(factors)) != len(factors) or None in keys:
+        return Mul(*factors)  # powers or non-commuting factors: let Mul handle them
+    ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type]
+    return sorted_product(tuple(f for _, f in ordered))
 
 
 def product(factors: Factors) -> Expr:
@@ -55,34 +150,75 @@ def product(factors: Factors) -> Expr:
     >>> product((x, w)) == Mul(x, w)
     True
     """
-    if _mulsort is not None and all(is_plain_symbol(f) for f in factors):
+    if all(type(f) is Symbol for f in factors):
         if len(factors) == 1:
             return factors[0]
-        if len(set(factors)) == len(factors):
-            args = list(factors)
-            _mulsort(args)
-            return Mul._from_args(args)
+        memo = ACTIVE.get()
+        if memo is None:
+            return symbols_product(tuple(factors))
+        ids = tuple(map(id, factors))
+        built = memo.products.get(ids)
+        if built is None:
+            built = symbols_product(tuple(factors))
+            if type(built) is Mul and all(a in built.args for a in factors):
+                memo.products[ids] = built  # its args keep these ids alive
+        return built
     return Mul(*factors)
+
+
+def compute_term_key(term: Expr) -> tuple[int, tuple[Any, ...]] | None:
+    """Basic.compare's order for a Mul of plain symbols, or None for any other term."""
+    if type(term) is not Mul:
+        return None
+    keys = []
+    for factor in term.args:
+        key = symbol_key(factor) if type(factor) is Symbol else None
+        if key is None:
+            return None
+        keys.append(key)
+    return (len(keys), tuple(keys))
+
+
+def term_key(term: Expr) -> tuple[int, tuple[Any, ...]] | None:
+    """:func:`compute_term_key`, remembered for the session."""
+    memo = ACTIVE.get()
+    if memo is None:
+        return compute_term_key(term)
+    known = memo.keys.get(id(term))
+    if known is not None and known[0] is term:
+        return known[1]
+    key = compute_term_key(term)
+    if key is not None:
+        memo.keys[id(term)] = (term, key)
+    return key
 
 
 def total(terms: Sequence[Expr]) -> Expr:
     """The sum of ``terms`` exactly as ``Add(*terms)`` builds it.
 
-    The fast road takes distinct products of two or more symbols, the shape of every
-    sliding dot product over symbols; anything else is left to ``Add``.
+    The fast road takes distinct products of two or more plain symbols, the shape of
+    every sliding dot product over symbols; anything else is left to ``Add``.
     """
     if not terms:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
-    if _addsort is not None and all(
-        type(t) is Mul and all(is_plain_symbol(a) for a in t.args) for t in terms
-    ):
-        if len(set(terms)) == len(terms):
-            args = list(terms)
-            _addsort(args)
-            return Add._from_args(args)
-    return Add(*terms)
+    memo = ACTIVE.get()
+    known = memo.keys if memo is not None else {}
+    keyed = []
+    for term in terms:
+        entry = known.get(id(term))
+        if entry is not None and entry[0] is term:
+            key = entry[1]
+        else:
+            key = term_key(term)
+            if key is None:
+                return Add(*terms)
+        keyed.append((key, term))
+    if len(set(terms)) != len(terms):
+        return Add(*terms)  # like terms: let Add collect them
+    keyed.sort(key=lambda pair: pair[0])
+    return Add._from_args([term for _, term in keyed], True)
 
 
 def dot(pairs: Iterable[tuple[Expr, Expr]]) -> Expr:
@@ -114,6 +250,12 @@ def derivative(factors: Factors, symbol: Symbol) -> Expr:
     ``sum_a (d f_a / d symbol) * prod_{b != a} f_b``: exact for any factors, and for a
     product of distinct symbols it is the product of the remaining ones.
     """
+    if all(type(f) is Symbol for f in factors) and sum(f == symbol for f in factors) == 1:
+        # d/ds of s * (other symbols) is the product of the others: the product rule
+        # with every other factor's derivative zero.
+        position = next(p for p, f in enumerate(factors) if f == symbol)
+        rest = list(factors[:position]) + list(factors[position + 1 :])
+        return product(rest) if rest else S.One
     parts = []
     for position, factor in enumerate(factors):
         inner = factor_derivative(factor, symbol)
@@ -142,20 +284,45 @@ class TermIndex:
     """
 
     def __init__(self, terms: Iterable[Factors]) -> None:
-        self.terms: list[tuple[Expr, ...]] = [tuple(t) for t in terms]
-        self.containing: dict[Expr, list[int]] = defaultdict(list)
-        for position, factors in enumerate(self.terms):
+        self.terms: list[tuple[Expr, ...]] = []
+        # atom -> (term, position of the atom among the term's factors); the position is
+        # -1 when the term is not a product of distinct plain symbols.
+        self.containing: dict[Expr, list[tuple[int, int]]] = defaultdict(list)
+        for position, raw in enumerate(terms):
+            factors = tuple(raw)
+            keys = [symbol_key(f) if type(f) is Symbol else None for f in factors]
+            if None not in keys and len(set(factors)) == len(factors):
+                # Stored in Mul's order, so dropping one factor leaves a sorted product.
+                ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type]
+                factors = tuple(f for _, f in ordered)
+                self.terms.append(factors)
+                for place, factor in enumerate(factors):
+                    self.containing[factor].append((position, place))
+                continue
+            self.terms.append(factors)
             seen: set[Expr] = set()
             for factor in factors:
                 for atom in factor_atoms(factor):
                     if atom not in seen:
                         seen.add(atom)
-                        self.containing[atom].append(position)
+                        self.containing[atom].append((position, -1))
 
     def gradient(self, symbol: Symbol) -> Expr:
-        """d(sum of terms)/d(symbol), term by term."""
-        parts = [derivative(self.terms[p], symbol) for p in self.containing.get(symbol, ())]
-        parts = [p for p in parts if p is not S.Zero]
+        """d(sum of terms)/d(symbol), term by term.
+
+        In a product of distinct symbols the symbol's derivative is 1 and every other
+        factor's is 0, so the product rule leaves the other factors; any other term goes
+        through :func:`derivative`.
+        """
+        parts = []
+        for position, place in self.containing.get(symbol, ()):
+            factors = self.terms[position]
+            if place >= 0:
+                parts.append(sorted_product(factors[:place] + factors[place + 1 :]))
+            else:
+                part = derivative(factors, symbol)
+                if part is not S.Zero:
+                    parts.append(part)
         return total(parts)
 
     def expression(self) -> Expr:

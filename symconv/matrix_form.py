@@ -13,11 +13,11 @@ True
 
 from __future__ import annotations
 
-from sympy import Expr
+from sympy import Expr, MatrixBase
 
-from symconv.banded import band_from_settings
+from symconv.banded import BandedMatrix, band_from_settings
 from symconv.datamatrix import data_times, rows_from_settings
-from symconv.engine import dot
+from symconv.engine import dot, in_session
 from symconv.proof import Proof, Step, check
 from symconv.settings import ConvSettings
 from symconv.sliding import settings_for, sliding_outputs
@@ -49,32 +49,61 @@ def textbook_convolution(x: list[Expr], w: list[Expr], settings: ConvSettings) -
     ]
 
 
-def matrix_form_steps(x: list[Expr], w: list[Expr], settings: ConvSettings) -> list[Step]:
+def claimed_product(matrix: object, vector: list[Expr], shape: tuple[int, int], what: str) -> list[Expr]:
+    """``matrix * vector`` for a matrix a user claims, over its nonzero entries only."""
+    if isinstance(matrix, BandedMatrix):
+        if matrix.shape != shape:
+            raise ValueError(f"{what} has shape {matrix.shape}; this layer needs {shape}")
+        return matrix.matvec(vector)
+    if not isinstance(matrix, MatrixBase):
+        raise TypeError(f"{what} must be a sympy Matrix or a BandedMatrix, got {type(matrix).__name__}")
+    if matrix.shape != shape:
+        raise ValueError(f"{what} has shape {matrix.shape}; this layer needs {shape}")
+    rows: list[list[tuple[Expr, Expr]]] = [[] for _ in range(shape[0])]
+    for (i, j), entry in sorted(matrix.todok().items()):
+        rows[i].append((entry, vector[j]))
+    return [dot(row) for row in rows]
+
+
+def matrix_form_steps(
+    x: list[Expr],
+    w: list[Expr],
+    settings: ConvSettings,
+    matrix: object = None,
+    data_matrix: object = None,
+) -> list[Step]:
     """The steps of :func:`prove_matrix_form` for resolved settings (plain lists in)."""
     z = sliding_outputs(x, w, settings)
     labels = [(i,) for i in range(len(z))]
     t = band_from_settings(w, settings)
+    banded = t.matvec(x) if matrix is None else claimed_product(matrix, x, t.shape, "the claimed T")
     steps = [
         check(
             "banded product",
             z,
-            t.matvec(x),
+            banded,
             law="row i of T holds w'_k at column i*stride + k*dilation - left",
             labels=labels,
             details={"band": t},
         )
     ]
     rows = rows_from_settings(x, settings)
+    kernel = w[::-1] if settings.flip else w
+    by_data = (
+        data_times(rows, w, settings.flip)
+        if data_matrix is None
+        else claimed_product(data_matrix, kernel, (len(z), len(w)), "the claimed X")
+    )
     steps.append(
         check(
             "data-matrix product",
             z,
-            data_times(rows, w, settings.flip),
+            by_data,
             law="row i of X is the i-th window of the padded input",
             labels=labels,
         )
     )
-    if t.shape[0] * t.shape[1] <= DENSE_CHECK_LIMIT:
+    if matrix is None and t.shape[0] * t.shape[1] <= DENSE_CHECK_LIMIT:
         dense = t.to_matrix() * as_vector(x)
         steps.append(
             check(
@@ -121,6 +150,7 @@ def matrix_form_steps(x: list[Expr], w: list[Expr], settings: ConvSettings) -> l
     return steps
 
 
+@in_session
 def prove_matrix_form(
     x: object,
     w: object,
@@ -129,6 +159,8 @@ def prove_matrix_form(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    matrix: object = None,
+    data_matrix: object = None,
 ) -> Proof:
     """Prove ``conv1d(x, w) == conv_matrix(w, len(x)) * x == im2col(x, K) * w``.
 
@@ -136,14 +168,22 @@ def prove_matrix_form(
     reversed kernel). Costs ``O(L_out * K)`` terms: the band, not a dense product, carries
     the proof (the dense product is added as a cross-check for small layers).
 
+    ``matrix`` / ``data_matrix`` put a claimed T or X (yours, from a paper, from another
+    library) in place of symconv's: the proof then says whether *that* matrix is right,
+    and names the first output it gets wrong.
+
     >>> proof = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True)
     >>> proof.holds, [str(s.lhs[i]) for s in proof.steps[:1] for i in range(6)]
     (True, ['5', '16', '34', '52', '45', '28'])
+    >>> from sympy import Matrix
+    >>> wrong = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], matrix=Matrix([[5, 6, 7, 0], [5, 6, 7, 0]]))
+    >>> wrong.holds, wrong.first_failure.mismatch
+    (False, ((1,), 56, 38))
     """
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip)
-    steps = matrix_form_steps(list(xs), list(ws), settings)
+    steps = matrix_form_steps(list(xs), list(ws), settings, matrix, data_matrix)
     kind = "convolution (flipped kernel)" if settings.flip else "cross-correlation"
     return Proof(
         title="Matrix form of a 1-D convolution layer",

@@ -22,13 +22,13 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sympy import Expr, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import TermIndex, product, total
+from symconv.engine import TermIndex, in_session, product, total
 from symconv.settings import ConvSettings
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
@@ -64,10 +64,9 @@ def untied_gradients(
 ) -> dict[Entry, Expr]:
     """``dL/du_ij`` for the fully connected layer ``z = U x``, ``L = sum_i g_i z_i``,
     differentiated term by term."""
-    index = TermIndex(
-        (g[i], untied_symbol(i, j), x[j]) for i, j in entries if g[i] is not S.Zero
-    )
-    return {(i, j): index.gradient(untied_symbol(i, j)) for i, j in entries}
+    u = {entry: untied_symbol(*entry) for entry in entries}
+    index = TermIndex((g[i], u[i, j], x[j]) for i, j in entries if g[i] is not S.Zero)
+    return {entry: index.gradient(u[entry]) for entry in entries}
 
 
 def tie_summation_step(
@@ -94,24 +93,34 @@ def tie_summation_step(
 
 
 def update_step(
-    name: str, t: BandedMatrix, updated: Mapping[Entry, Expr], entries: Sequence[Entry]
+    name: str,
+    t: BandedMatrix,
+    updated: Callable[[Entry], Expr],
+    entries: Sequence[Entry],
 ) -> Step:
-    """Claim: the updated matrix is still a convolution matrix of T's pattern:
-    zero off the band and equal across each tie set (checked over ``entries``)."""
+    """Claim: the updated matrix is still a convolution matrix of T's pattern: zero off
+    the band and equal across each tie set, checked over ``entries``.
+
+    ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
+    first entry that breaks it without building the rest.
+    """
     for entry in entries:
-        if entry not in t.ties and updated.get(entry, S.Zero) != 0:
-            return Step(name, (updated[entry],), (S.Zero,), False, "structure",
-                        "structural zeros stay zero", (entry,), (entry, updated[entry], S.Zero))
-    first: dict[int, Entry] = {}
+        if entry not in t.ties:
+            value = updated(entry)
+            if value != 0:
+                return Step(name, (value,), (S.Zero,), False, "structure",
+                            "structural zeros stay zero", (entry,), (entry, value, S.Zero))
+    first: dict[int, tuple[Entry, Expr]] = {}
     for entry in entries:
         k = t.ties.get(entry)
         if k is None:
             continue
+        value = updated(entry)
         if k not in first:
-            first[k] = entry
-        elif updated[entry] != updated[first[k]]:
-            return Step(name, (updated[entry],), (updated[first[k]],), False, "identical",
-                        "tied entries stay tied", (entry,), (entry, updated[entry], updated[first[k]]))
+            first[k] = (entry, value)
+        elif value != first[k][1]:
+            return Step(name, (value,), (first[k][1],), False, "identical",
+                        "tied entries stay tied", (entry,), (entry, value, first[k][1]))
     return observe(name, True, law="zeros stay zero and tied entries stay tied")
 
 
@@ -122,6 +131,7 @@ def tied_update(
     return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
 
 
+@in_session
 def prove_tied_gradients(
     x: object,
     w: object,
@@ -208,10 +218,13 @@ def prove_tied_gradients(
             labels=sorted(t.ties),
         )
     )
-    tied = {e: rebuilt[e] for e in entries}
-    steps.append(update_step("tied step keeps the convolution structure", t, tied, entries))
+    steps.append(
+        update_step("tied step keeps the convolution structure", t, rebuilt.__getitem__, entries)
+    )
 
-    dense = {e: t[e] - eta * dl_du[e] for e in entries}
+    def dense(e: Entry) -> Expr:
+        return t[e] - eta * dl_du[e]
+
     dense_kept = update_step("dense step", t, dense, entries)
     off_band = [e for e in entries if e not in t.ties]
     steps.append(
@@ -222,7 +235,9 @@ def prove_tied_gradients(
             details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
         )
     )
-    masked = {e: (t[e] - eta * dl_du[e]) if e in t.ties else S.Zero for e in entries}
+    def masked(e: Entry) -> Expr:
+        return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
+
     masked_kept = update_step("masked step", t, masked, entries)
     shared = any(len(v) > 1 for v in tie_sets.values())
     steps.append(
