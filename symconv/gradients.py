@@ -246,17 +246,21 @@ def layer_gradients(
     at_outputs = dict(zip(y, outputs))
     output_gradients = Matrix([sympy.diff(loss_of_y, yi).xreplace(at_outputs) for yi in y])
     deltas = Matrix(
-        [output_gradients[i] * f_prime.xreplace({s: pre[i]}) for i in range(n_out)]
+        [output_gradients[i] * f_prime.subs(s, pre[i]) for i in range(n_out)]
     )
-    derived = derive_gradients(list(xs), list(ws), list(deltas), settings)
+    # Chain rule: dL/dw_k = sum_i (dL/ds_i)(ds_i/dw_k). The deltas are held as opaque
+    # symbols while the convolution is differentiated, then put back.
+    held = [sympy.Dummy(f"delta{i}") for i in range(n_out)]
+    derived = derive_gradients(list(xs), list(ws), held, settings)
+    back = dict(zip(held, deltas))
     return LayerGradients(
         pre_activations=pre,
         outputs=outputs,
         loss=loss_of_y.xreplace(at_outputs),
         output_gradients=output_gradients,
         deltas=deltas,
-        grad_x=Matrix(derived.grad_x),
-        grad_w=Matrix(derived.grad_w),
+        grad_x=Matrix([e.xreplace(back) for e in derived.grad_x]),
+        grad_w=Matrix([e.xreplace(back) for e in derived.grad_w]),
         grad_b=None if b is None else sympy.Add(*deltas),
     )
 

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+import sympy
+from sympy import Matrix, zeros
+
+from symconv import band, conv1d, conv_matrix, symbolic_vector
+
+
+def test_the_questions_banded_matrix():
+    w = symbolic_vector("w", 3)
+    w0, w1, w2 = w
+    assert conv_matrix(w, 4) == Matrix([[w0, w1, w2, 0], [0, w0, w1, w2]])
+    assert conv_matrix([5, 6, 7], 4) * Matrix([1, 2, 3, 4]) == Matrix([38, 56])
+
+
+def test_row_i_holds_w_starting_at_column_i():
+    w = symbolic_vector("w", 3)
+    t = conv_matrix(w, 7)
+    for i in range(t.rows):
+        assert list(t[i, i : i + 3]) == list(w)
+        assert all(t[i, j] == 0 for j in range(7) if not i <= j < i + 3)
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "s", "p", "d", "flip"),
+    [(m, n, s, p, d, f) for m in (4, 7) for n in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, (2, 0), "full") for d in (1, 2) for f in (False, True)],
+)
+def test_dense_matrix_times_x_is_the_convolution(m, n, s, p, d, flip):
+    x, w = symbolic_vector("x", m), symbolic_vector("w", n)
+    try:
+        z = conv1d(x, w, stride=s, padding=p, dilation=d, flip=flip)
+    except ValueError:
+        with pytest.raises(ValueError, match="there is no output"):
+            conv_matrix(w, m, stride=s, padding=p, dilation=d, flip=flip)
+        return
+    t = conv_matrix(w, m, stride=s, padding=p, dilation=d, flip=flip)
+    assert t.shape == (len(z), m)
+    assert (t * x - z).expand() == zeros(len(z), 1)
+    # every entry is a single weight or 0
+    assert all(e == 0 or e in set(w) for e in t)
+
+
+def test_band_agrees_with_dense_and_counts_ties():
+    w = symbolic_vector("w", 3)
+    b = band(w, 6, stride=2, padding=1)
+    dense = conv_matrix(w, 6, stride=2, padding=1)
+    assert b.to_matrix() == dense
+    assert b.nnz == sum(1 for e in dense if e != 0)
+    ties = b.tie_sets()
+    assert sum(len(v) for v in ties.values()) == b.nnz
+    for k, entries in ties.items():
+        assert all(dense[i, j] == w[k] for i, j in entries)
+
+
+def test_band_products_match_dense():
+    x, w, g = symbolic_vector("x", 8), symbolic_vector("w", 3), symbolic_vector("g", 2)
+    b = band(w, 8, stride=3, dilation=2)
+    dense = b.to_matrix()
+    assert Matrix(b.matvec(list(x))) == (dense * x).expand()
+    assert (Matrix(b.rmatvec(list(g))) - dense.T * g).expand() == zeros(8, 1)
+
+
+def test_with_weights_keeps_the_pattern_and_checks_length():
+    b = band([1, 2, 3], 5)
+    c = b.with_weights(list(sympy.symbols("a b c")))
+    assert c.ties == b.ties
+    with pytest.raises(ValueError, match="need 3 weights for this tie pattern, got 2"):
+        b.with_weights([1, 2])
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="input length must be an integer >= 1, got 0"):
+        conv_matrix([1, 2], 0)
+    with pytest.raises(TypeError, match="input length must be an integer"):
+        conv_matrix([1, 2], "4")
+    with pytest.raises(ValueError, match="there is no output"):
+        conv_matrix([1, 2, 3], 2)

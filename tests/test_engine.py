@@ -1,0 +1,108 @@
+"""The fast road must build exactly what SymPy builds, and differentiate exactly."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import Add, Dummy, Mul, Symbol, sin
+
+from symconv.engine import TermIndex, derivative, dot, product, same, session, total
+
+NAMES = ["a", "b", "z", "x0", "x10", "x9", "w2", "W", "_q", "g1"]
+ASSUMPTIONS = [{}, {"real": True}, {"positive": True}, {"integer": True}]
+
+
+def make_symbols(seed: int, count: int) -> list[Symbol]:
+    rng = random.Random(seed)
+    pool = {Symbol(n, **a) for n in NAMES for a in ASSUMPTIONS}
+    return rng.sample(sorted(pool, key=str), count)
+
+
+@given(st.integers(0, 10_000), st.integers(1, 4))
+@settings(max_examples=200, deadline=None)
+def test_product_equals_mul(seed, count):
+    factors = make_symbols(seed, count)
+    built = product(factors)
+    assert built == Mul(*factors)
+    assert built.args == Mul(*factors).args
+    with session():
+        assert product(factors) == Mul(*factors)
+
+
+@given(st.integers(0, 10_000), st.integers(2, 8))
+@settings(max_examples=200, deadline=None)
+def test_total_equals_add(seed, count):
+    rng = random.Random(seed)
+    syms = make_symbols(seed, 8)
+    terms = [product(rng.sample(syms, rng.randint(1, 3))) for _ in range(count)]
+    expected = Add(*terms)  # includes repeated terms and lone symbols
+    assert total(terms) == expected
+    with session():
+        assert total(terms) == expected
+        assert total(list(reversed(terms))).args == expected.args
+
+
+def test_slow_road_for_numbers_powers_and_noncommuting():
+    a, b = sympy.symbols("a b")
+    n1, n2 = sympy.symbols("n1 n2", commutative=False)
+    d = Dummy("d")
+    assert product((2, a)) == 2 * a
+    assert product((a, a)) == a**2
+    assert product((n2, n1)) == n2 * n1 != n1 * n2
+    assert product((d, a)) == d * a
+    assert total([a * b, a * b]) == 2 * a * b
+    assert total([]) == 0
+    assert dot([(a, 0), (0, b), (a, b)]) == a * b
+
+
+def test_derivative_is_the_product_rule():
+    a, b, c = sympy.symbols("a b c")
+    for factors in [(a, b, c), (a, a, b), (sin(a), a, sympy.Integer(3)), (a**2, b), (b, c)]:
+        assert sympy.expand(derivative(factors, a) - sympy.diff(Mul(*factors), a)) == 0
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=60, deadline=None)
+def test_term_index_gradient_matches_diff(seed):
+    rng = random.Random(seed)
+    syms = sympy.symbols("p0:6")
+    terms = []
+    for _ in range(rng.randint(1, 12)):
+        factors = [rng.choice(syms) for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.2:
+            factors.append(sympy.Integer(rng.randint(-3, 3)))
+        if rng.random() < 0.1:
+            factors.append(sin(rng.choice(syms)))
+        terms.append(tuple(factors))
+    index = TermIndex(terms)
+    whole = Add(*[Mul(*t) for t in terms])
+    assert sympy.expand(index.expression() - whole) == 0
+    for s in syms:
+        assert sympy.expand(index.gradient(s) - sympy.diff(whole, s)) == 0
+
+
+def test_same_says_how():
+    a, b, w = sympy.symbols("a b w")
+    assert same(a * w + b * w, w * b + a * w) == (True, "identical")
+    assert same((a + b) * w, a * w + b * w) == (True, "expand")
+    assert same(1 / (a + 1) + a / (a + 1), sympy.Integer(1))[0]
+    assert same(a * w, b * w) == (False, "expand")
+
+
+def test_session_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with session():
+        assert not gc.isenabled()
+        with session():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), session():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
