@@ -40,7 +40,7 @@ from sympy import Array, Expr, Matrix, S
 from symconv.banded import BandedMatrix, band_from_settings
 from symconv.conv2d import ConvSettings2D, settings2d, tied_weight_steps
 from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import TermIndex
+from symconv.engine import TermIndex, in_session
 from symconv.gradients import check_upstream, loss_terms, slots
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import ConvSettings, as_int, conv_settings
@@ -457,6 +457,7 @@ def derive_channel_gradients(layer: ChannelLayer, g: list[Expr]) -> ChannelGradi
     )
 
 
+@in_session
 def channel_grads(
     x: object, w: object, upstream: object, *, dims: int, **options: Any
 ) -> tuple[Any, Any, Matrix | None]:
@@ -600,6 +601,7 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
     ]
 
 
+@in_session
 def prove_channels(
     x: object,
     w: object,
@@ -690,6 +692,7 @@ def bias_gradient_step(grad_b: Sequence[Expr], g: Sequence[Expr], layout: Channe
     )
 
 
+@in_session
 def prove_channel_gradients(
     x: object,
     w: object,

@@ -38,8 +38,8 @@ import sympy
 from sympy import Expr, Matrix, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
-from symconv.datamatrix import data_times, data_transpose_times, rows_from_settings
-from symconv.engine import dot, product
+from symconv.datamatrix import data_times, rows_from_settings
+from symconv.engine import dot, in_session, product
 from symconv.gradients import derive_gradients
 from symconv.matrix_form import DENSE_CHECK_LIMIT
 from symconv.proof import Proof, Step, check, observe
@@ -649,6 +649,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
     return steps
 
 
+@in_session
 def prove_matrix_form2d(
     x: object,
     k: object,
@@ -692,6 +693,7 @@ def prove_matrix_form2d(
 # --- gradients and the tied-weight proof ------------------------------------------------
 
 
+@in_session
 def conv2d_grads(
     x: object,
     k: object,
@@ -736,8 +738,34 @@ def upstream_image(upstream: object, settings: ConvSettings2D) -> Matrix:
 def weight_gradient_closed_form(
     x: Sequence[Expr], g: Sequence[Expr], settings: ConvSettings2D
 ) -> list[Expr]:
-    """``dL/dk = X^T g`` (the data matrix's columns against g), rotated back when flipped."""
-    closed = data_transpose_times(rows_from_settings(x, layout(settings)), g)
+    """``dL/dk = X^T g``, rotated back when flipped: column ``(a, b)`` of the data matrix
+    holds ``x[i*s_h + a*d_h - top, j*s_w + b*d_w - left]`` in row ``(i, j)``.
+
+    Read from the per-axis window positions (as :func:`im2col2d` defines X), not from
+    the tap lists the gradient was differentiated over; the upstream factor is put first
+    because that is the product's canonical order for names like ``g``/``x``, which
+    lets the engine reuse the products the derivation built.
+    """
+    (height, width), (kh, kw) = settings.input_shape, settings.kernel_shape
+    wo = settings.cols.output_length
+    across = [
+        [settings.rows.input_index(i, a) for a in range(kh)]
+        for i in range(settings.rows.output_length)
+    ]
+    along = [[settings.cols.input_index(j, b) for b in range(kw)] for j in range(wo)]
+    closed = []
+    for a in range(kh):
+        for b in range(kw):
+            pairs = []
+            for i, rows in enumerate(across):
+                r = rows[a]
+                if not 0 <= r < height:
+                    continue
+                for j, cols in enumerate(along):
+                    c = cols[b]
+                    if 0 <= c < width:
+                        pairs.append((g[i * wo + j], x[r * width + c]))
+            closed.append(dot(pairs))
     return closed[::-1] if settings.flip else closed
 
 
@@ -863,6 +891,7 @@ def tied_weight_steps(
     return steps
 
 
+@in_session
 def prove_tied_gradients2d(
     x: object,
     k: object,

@@ -43,7 +43,7 @@ from symconv.channels import (
     rank_of,
 )
 from symconv.conv2d import ConvSettings2D, as_image, axis_pair
-from symconv.engine import dot
+from symconv.engine import dot, in_session
 from symconv.matrix_form import DENSE_CHECK_LIMIT
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import ConvSettings, as_int, conv_settings
@@ -142,17 +142,20 @@ class TransposedLayer:
         return self.out_shape if len(self.axes) == 2 else (self.out_shape[0], 1)
 
     def describe(self) -> str:
+        def per_axis(values: list[Any]) -> str:
+            return str(values[0]) if len(values) == 1 else str(tuple(values))
+
         a = self.axes
-        return (
+        text = (
             f"y of shape {self.in_shape} with kernel {self.kernel_shape} (stride "
-            f"{tuple(x.stride for x in a)}, padding {tuple(x.padding_pair for x in a)}, "
-            f"dilation {tuple(x.dilation for x in a)}) -> output {self.out_shape}"
-            + (
-                f"; {self.in_channels} -> {self.out_channels} channels in {self.groups} group(s)"
-                if self.channels
-                else ""
-            )
+            f"{per_axis([x.stride for x in a])}, padding {per_axis([x.padding_pair for x in a])}, "
+            f"dilation {per_axis([x.dilation for x in a])}) -> output {self.out_shape}"
         )
+        if self.channels:
+            text += (
+                f"; {self.in_channels} -> {self.out_channels} channels in {self.groups} group(s)"
+            )
+        return text
 
 
 def transposed_layer(
@@ -527,6 +530,7 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
     return steps
 
 
+@in_session
 def prove_transposed(
     y: object,
     w: object,
@@ -570,6 +574,7 @@ def prove_transposed(
     return transposed_proof(layer, "1-D")
 
 
+@in_session
 def prove_transposed2d(
     y: object,
     w: object,
@@ -612,7 +617,11 @@ def transposed_proof(layer: TransposedLayer, kind: str) -> Proof:
             "of the output's shape."
         ),
         steps=transposed_steps(layer),
-        assumptions=("vec flattens channel-major, then row-major",),
+        assumptions=(
+            ("vec flattens channel-major, then row-major",)
+            if layer.channels or len(layer.axes) > 1
+            else ()
+        ),
     )
 
 
