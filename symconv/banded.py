@@ -108,9 +108,7 @@ class BandedMatrix:
 def band_from_settings(w: Sequence[Expr], settings: ConvSettings) -> BandedMatrix:
     """The band of T for resolved settings: entry ``(i, j)`` holds ``w'[k]`` when
     ``j == i*stride + k*dilation - left`` lands on a real input."""
-    ties = {
-        (i, j): k for i in range(settings.output_length) for k, j in settings.taps(i)
-    }
+    ties = {(i, j): k for i in range(settings.output_length) for k, j in settings.taps(i)}
     return BandedMatrix((settings.output_length, settings.input_length), tuple(w), ties)
 
 

@@ -25,11 +25,22 @@ from collections.abc import Sequence
 from sympy import Matrix
 
 from symconv.derivation import Derivation, derive
+from symconv.sliding import conv1d
 from symconv.files import write_output
 from symconv.parsing import parse_padding, parse_vector
 
 #: The question's layer (QUESTION.md): symbolic first, then its numbers.
 DEFAULT_LAYERS = (("x:4", "w:3"), ("1,2,3,4", "5,6,7"))
+
+#: Printed after the question's numbers when `symconv derive` runs on its default.
+QUESTION_ANSWER = """
+Answer: a CNN layer computes sliding dot products (cross-correlation, no flip), so its
+pre-activations are the valid outputs {valid}, and the layer is a = f({valid}) applied
+entry by entry. The full convolution {full} flips the kernel and
+also slides it over the zero padding at both edges; trimming those edges leaves the valid
+convolution {valid_flipped}, and not flipping gives the layer's {valid}. w is still a
+vector, and W is still a matrix: the banded T above, with w in every row (tied weights)
+and zeros elsewhere, so z = T x."""
 
 #: Above this many products the command line reports its stages on stderr.
 PROGRESS_THRESHOLD = 50_000
@@ -189,8 +200,11 @@ def run_derive(args: argparse.Namespace) -> int:
             values = [e for e in d.outputs]
             print(f"Values: {values}")
             if not args.flip and args.padding == "0":
-                full = derive(x, w, padding="full", flip=True).outputs
+                full = conv1d(x, w, padding="full", flip=True)
                 print(f"Full convolution (numpy.convolve): {list(full)}")
+                if args.input is None:
+                    flipped = list(conv1d(x, w, flip=True))
+                    print(QUESTION_ANSWER.format(valid=values, full=list(full), valid_flipped=flipped))
         print()
     if args.tex:
         from symconv.report import derivations_document

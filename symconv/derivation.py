@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy
 from sympy import Expr, Matrix
 
 from symconv.banded import BandedMatrix, band_from_settings
@@ -125,16 +124,36 @@ def derive(
     ]
     f = activation_function(activation) if activation is not None else None
     activated = outputs.applyfunc(f) if f is not None else None
-    d = Derivation(xs, ws, settings, rows, outputs, t,
-                   None if activation is None else str(activation), activated, proofs)
+    d = Derivation(
+        xs,
+        ws,
+        settings,
+        rows,
+        outputs,
+        t,
+        None if activation is None else str(activation),
+        activated,
+        proofs,
+    )
     if grad:
-        gs = symbolic_vector("g", settings.output_length) if upstream is None else as_vector(upstream, "upstream")
+        gs = (
+            symbolic_vector("g", settings.output_length)
+            if upstream is None
+            else as_vector(upstream, "upstream")
+        )
         say("gradients and the tied-weight proof")
         derived = derive_gradients(list(xs), list(ws), list(gs), settings)
         d.upstream, d.grad_x, d.grad_w = gs, Matrix(derived.grad_x), Matrix(derived.grad_w)
         d.proofs.append(
-            prove_tied_gradients(xs, ws, gs, stride=settings.stride, padding=settings.padding_pair,
-                                 dilation=settings.dilation, flip=settings.flip)
+            prove_tied_gradients(
+                xs,
+                ws,
+                gs,
+                stride=settings.stride,
+                padding=settings.padding_pair,
+                dilation=settings.dilation,
+                flip=settings.flip,
+            )
         )
     return d
 
@@ -154,8 +173,10 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
     if s.flip:
         lines.append("  (flip: the kernel is reversed, so this is a true convolution)")
     lines.append("")
-    lines.append(f"Banded matrix T ({d.band.shape[0]} x {d.band.shape[1]}, "
-                 f"{d.band.nnz} tied entries, {len(d.w)} distinct weights), z = T x:")
+    lines.append(
+        f"Banded matrix T ({d.band.shape[0]} x {d.band.shape[1]}, "
+        f"{d.band.nnz} tied entries, {len(d.w)} distinct weights), z = T x:"
+    )
     lines += ["  " + line for line in matrix_text(d.band, max_rows).splitlines()]
     lines.append("")
     lines.append(f"Data matrix X ({s.output_length} x {s.kernel_size}), z = X w:")
@@ -176,7 +197,9 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
         lines.append("  Tie sets (entries (i, j) of T holding each weight):")
         for k in range(len(d.w)):
             entries = tied[k]
-            shown = ", ".join(f"({i},{j})" for i, j in entries[:6]) + (" ..." if len(entries) > 6 else "")
+            shown = ", ".join(f"({i},{j})" for i, j in entries[:6]) + (
+                " ..." if len(entries) > 6 else ""
+            )
             lines.append(f"    w{k}: {shown}")
     lines.append("")
     lines.append("Proofs:")
@@ -191,13 +214,18 @@ def matrix_text(matrix: Any, max_rows: int = 8) -> str:
     row_keep, col_keep = kept(rows, max_rows), kept(cols, max_rows)
     cells = [
         [
-            ("..." if j is None else ":") if i is None else ("..." if j is None else str(matrix[i, j]))
+            ("..." if j is None else ":")
+            if i is None
+            else ("..." if j is None else str(matrix[i, j]))
             for j in col_keep
         ]
         for i in row_keep
     ]
     widths = [max(len(row[c]) for row in cells) for c in range(len(col_keep))]
-    return "\n".join("[" + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)) + "]" for row in cells)
+    return "\n".join(
+        "[" + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)) + "]"
+        for row in cells
+    )
 
 
 __all__ = ["Derivation", "derive", "derivation_text"]

@@ -24,8 +24,8 @@ a*b + a*c
 
 from __future__ import annotations
 
-from collections import defaultdict
 import gc
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,7 +46,7 @@ Factors = Sequence[Expr]
 
 def is_plain_symbol(factor: object) -> bool:
     """A commutative ``Symbol`` (not a subclass): its place in a product is its key's."""
-    return type(factor) is Symbol and bool(factor.is_commutative)
+    return isinstance(factor, Symbol) and type(factor) is Symbol and bool(factor.is_commutative)
 
 
 @lru_cache(maxsize=1 << 20)
@@ -138,7 +138,7 @@ def symbols_product(factors: tuple[Symbol, ...]) -> Expr:
     keys = [symbol_key(f) for f in factors]
     if len(set(factors)) != len(factors) or None in keys:
         return Mul(*factors)  # powers or non-commuting factors: let Mul handle them
-    ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type]
+    ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
     return sorted_product(tuple(f for _, f in ordered))
 
 
@@ -205,8 +205,9 @@ def total(terms: Sequence[Expr]) -> Expr:
         return terms[0]
     memo = ACTIVE.get()
     known = memo.keys if memo is not None else {}
-    keyed = []
+    keyed: list[tuple[Any, Expr]] = []
     for term in terms:
+        key: Any
         entry = known.get(id(term))
         if entry is not None and entry[0] is term:
             key = entry[1]
@@ -293,7 +294,7 @@ class TermIndex:
             keys = [symbol_key(f) if type(f) is Symbol else None for f in factors]
             if None not in keys and len(set(factors)) == len(factors):
                 # Stored in Mul's order, so dropping one factor leaves a sorted product.
-                ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type]
+                ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
                 factors = tuple(f for _, f in ordered)
                 self.terms.append(factors)
                 for place, factor in enumerate(factors):

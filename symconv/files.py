@@ -28,7 +28,9 @@ def written_by_symconv(path: Path) -> bool:
         return False
 
 
-def write_output(path: os.PathLike[str] | str, text: str, *, force: bool = False, marker: bool = True) -> Path:
+def write_output(
+    path: os.PathLike[str] | str, text: str, *, force: bool = False, marker: bool = True
+) -> Path:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
     An existing file that symconv did not write is kept unless ``force``: the error
@@ -45,7 +47,9 @@ def write_output(path: os.PathLike[str] | str, text: str, *, force: bool = False
     if not target.parent.is_dir():
         raise FileNotFoundError(f"folder {target.parent} does not exist")
     body = f"{MARKER}\n{text}" if marker else text
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(body)

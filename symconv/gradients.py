@@ -86,11 +86,17 @@ class GradientDerivation:
     grad_w: list[Expr]
 
 
-def derive_gradients(x: list[Expr], w: list[Expr], g: list[Expr], settings: ConvSettings) -> GradientDerivation:
+def derive_gradients(
+    x: list[Expr], w: list[Expr], g: list[Expr], settings: ConvSettings
+) -> GradientDerivation:
     """Differentiate ``sum_i g_i y_i`` by every input and weight slot, term by term."""
     x_slots, x_back = slots(x, "x")
     w_slots, w_back = slots(w, "w")
-    check_upstream(Matrix(g), settings, set(x_slots) | set(w_slots) | set().union(*(e.free_symbols for e in x + w)))
+    check_upstream(
+        Matrix(g),
+        settings,
+        set(x_slots) | set(w_slots) | set().union(*(e.free_symbols for e in x + w)),
+    )
     index = TermIndex(loss_terms(x_slots, w_slots, g, settings))
     back = {**x_back, **w_back}
     grad_x = [index.gradient(s) for s in x_slots]
@@ -245,9 +251,7 @@ def layer_gradients(
         )
     at_outputs = dict(zip(y, outputs))
     output_gradients = Matrix([sympy.diff(loss_of_y, yi).xreplace(at_outputs) for yi in y])
-    deltas = Matrix(
-        [output_gradients[i] * f_prime.subs(s, pre[i]) for i in range(n_out)]
-    )
+    deltas = Matrix([output_gradients[i] * f_prime.subs(s, pre[i]) for i in range(n_out)])
     # Chain rule: dL/dw_k = sum_i (dL/ds_i)(ds_i/dw_k). The deltas are held as opaque
     # symbols while the convolution is differentiated, then put back.
     held = [sympy.Dummy(f"delta{i}") for i in range(n_out)]
@@ -265,8 +269,15 @@ def layer_gradients(
     )
 
 
-def filter_bank_grads(x: object, filters: object, upstream: object, *, stride: object = 1,
-                      padding: object = 0, dilation: object = 1) -> Matrix:
+def filter_bank_grads(
+    x: object,
+    filters: object,
+    upstream: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+) -> Matrix:
     """``dL/dW`` for ``L = sum_{i,f} Delta_{i f} (X W)_{i f}``, one column per filter.
 
     Differentiated term by term; equals ``im2col(x, K)^T * Delta``.

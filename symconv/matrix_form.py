@@ -44,19 +44,21 @@ def textbook_convolution(x: list[Expr], w: list[Expr], settings: ConvSettings) -
         outputs = range(n - 1, m)
     else:
         return None
-    return [
-        dot((x[k], w[t - k]) for k in range(m) if 0 <= t - k < n) for t in outputs
-    ]
+    return [dot((x[k], w[t - k]) for k in range(m) if 0 <= t - k < n) for t in outputs]
 
 
-def claimed_product(matrix: object, vector: list[Expr], shape: tuple[int, int], what: str) -> list[Expr]:
+def claimed_product(
+    matrix: object, vector: list[Expr], shape: tuple[int, int], what: str
+) -> list[Expr]:
     """``matrix * vector`` for a matrix a user claims, over its nonzero entries only."""
     if isinstance(matrix, BandedMatrix):
         if matrix.shape != shape:
             raise ValueError(f"{what} has shape {matrix.shape}; this layer needs {shape}")
         return matrix.matvec(vector)
     if not isinstance(matrix, MatrixBase):
-        raise TypeError(f"{what} must be a sympy Matrix or a BandedMatrix, got {type(matrix).__name__}")
+        raise TypeError(
+            f"{what} must be a sympy Matrix or a BandedMatrix, got {type(matrix).__name__}"
+        )
     if matrix.shape != shape:
         raise ValueError(f"{what} has shape {matrix.shape}; this layer needs {shape}")
     rows: list[list[tuple[Expr, Expr]]] = [[] for _ in range(shape[0])]
@@ -196,5 +198,3 @@ def prove_matrix_form(
         steps=steps,
         assumptions=(f"padding {settings.padding_pair} zeros, folded into T",),
     )
-
-

@@ -94,6 +94,4 @@ def parse_padding(text: str) -> int | tuple[int, int] | str:
             return int(parts[0])
         if len(parts) == 2:
             return int(parts[0]), int(parts[1])
-    raise ValueError(
-        f"padding {text!r} must be an integer >= 0, LEFT,RIGHT, or valid/same/full"
-    )
+    raise ValueError(f"padding {text!r} must be an integer >= 0, LEFT,RIGHT, or valid/same/full")

@@ -48,7 +48,7 @@ class Step:
     method: str
     law: str = ""
     labels: tuple[Any, ...] = ()
-    mismatch: tuple[Any, Expr, Expr] | None = None
+    mismatch: tuple[Any, Expr | None, Expr | None] | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __bool__(self) -> bool:
@@ -81,10 +81,14 @@ def check(
     left, right = tuple(lhs), tuple(rhs)
     names = tuple(labels) if labels is not None else tuple(range(len(left)))
     methods: set[str] = set()
-    mismatch = None
+    mismatch: tuple[Any, Expr | None, Expr | None] | None = None
     if len(left) != len(right):
         where = min(len(left), len(right))
-        mismatch = (f"length {len(left)} != {len(right)}", left[where] if where < len(left) else None, right[where] if where < len(right) else None)
+        mismatch = (
+            f"length {len(left)} != {len(right)}",
+            left[where] if where < len(left) else None,
+            right[where] if where < len(right) else None,
+        )
         methods.add("length")
     else:
         for position, (a, b) in enumerate(zip(left, right)):
@@ -94,12 +98,12 @@ def check(
                 mismatch = (names[position] if position < len(names) else position, a, b)
                 break
     method = " + ".join(sorted(methods)) if methods else "identical"
-    return Step(
-        name, left, right, mismatch is None, method, law, names, mismatch, details or {}
-    )
+    return Step(name, left, right, mismatch is None, method, law, names, mismatch, details or {})
 
 
-def observe(name: str, holds: bool, *, law: str = "", details: dict[str, Any] | None = None) -> Step:
+def observe(
+    name: str, holds: bool, *, law: str = "", details: dict[str, Any] | None = None
+) -> Step:
     """A claim about structure (a key set, a count) decided without expressions."""
     return Step(name, (), (), bool(holds), "structure", law, (), None, details or {})
 

@@ -16,12 +16,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 import sympy
 
-Padding = Union[int, tuple[int, int], str]
+Padding = int | tuple[int, int] | str
 
 #: How each padding word turns (kernel size K, dilation d) into (left, right) zeros.
 #: "same" follows PyTorch: the total d*(K-1) is split with the extra zero on the right.
@@ -47,8 +47,7 @@ def as_int(value: object, name: str, minimum: int) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
         raise TypeError(
-            f"{name} must be an integer >= {minimum}, got {value!r} "
-            f"of type {type(value).__name__}"
+            f"{name} must be an integer >= {minimum}, got {value!r} of type {type(value).__name__}"
         )
     number = int(value)
     if number < minimum:
@@ -72,15 +71,11 @@ def padding_pair(padding: object, kernel_size: int, dilation: int, stride: int) 
                 f"a pair (left, right), or one of {allowed}"
             )
         if padding == "same" and stride != 1:
-            raise ValueError(
-                f"padding 'same' needs stride 1 (PyTorch's rule), got stride {stride}"
-            )
+            raise ValueError(f"padding 'same' needs stride 1 (PyTorch's rule), got stride {stride}")
         return PADDING_RULES[padding](kernel_size, dilation)
     if isinstance(padding, (tuple, list)):
         if len(padding) != 2:
-            raise ValueError(
-                f"padding {padding!r} must be a pair (left, right) of integers >= 0"
-            )
+            raise ValueError(f"padding {padding!r} must be a pair (left, right) of integers >= 0")
         left, right = padding
         return as_int(left, "left padding", 0), as_int(right, "right padding", 0)
     return (as_int(padding, "padding", 0),) * 2

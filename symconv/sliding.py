@@ -56,16 +56,17 @@ def windows(
     xs = as_vector(x, "input x")
     s = conv_settings(kernel_size, len(xs), stride=stride, padding=padding, dilation=dilation)
     return [
-        [xs[j] if 0 <= j < len(xs) else S.Zero for j in (s.input_index(i, k) for k in range(s.kernel_size))]
+        [
+            xs[j] if 0 <= j < len(xs) else S.Zero
+            for j in (s.input_index(i, k) for k in range(s.kernel_size))
+        ]
         for i in range(s.output_length)
     ]
 
 
 def sliding_outputs(x: Matrix, w: Matrix, settings: ConvSettings) -> list[Expr]:
     """Outputs of the layer for resolved settings, as a list (the engine's currency)."""
-    return [
-        dot((w[k], x[j]) for k, j in settings.taps(i)) for i in range(settings.output_length)
-    ]
+    return [dot((w[k], x[j]) for k, j in settings.taps(i)) for i in range(settings.output_length)]
 
 
 def conv1d(
@@ -98,8 +99,14 @@ def conv1d(
 
     if bias is not None or groups != 1 or rank_of(w) == 3:
         return conv1d_channels(
-            x, w, bias=bias, groups=groups, stride=stride, padding=padding,
-            dilation=dilation, flip=flip,
+            x,
+            w,
+            bias=bias,
+            groups=groups,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            flip=flip,
         )
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")

@@ -29,9 +29,9 @@ from sympy import Expr, S, Symbol
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
 from symconv.engine import TermIndex, in_session, product, total
-from symconv.settings import ConvSettings
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
+from symconv.settings import ConvSettings
 from symconv.sliding import settings_for
 from symconv.vectors import as_vector
 
@@ -108,8 +108,16 @@ def update_step(
         if entry not in t.ties:
             value = updated(entry)
             if value != 0:
-                return Step(name, (value,), (S.Zero,), False, "structure",
-                            "structural zeros stay zero", (entry,), (entry, value, S.Zero))
+                return Step(
+                    name,
+                    (value,),
+                    (S.Zero,),
+                    False,
+                    "structure",
+                    "structural zeros stay zero",
+                    (entry,),
+                    (entry, value, S.Zero),
+                )
     first: dict[int, tuple[Entry, Expr]] = {}
     for entry in entries:
         k = t.ties.get(entry)
@@ -119,8 +127,16 @@ def update_step(
         if k not in first:
             first[k] = (entry, value)
         elif value != first[k][1]:
-            return Step(name, (value,), (first[k][1],), False, "identical",
-                        "tied entries stay tied", (entry,), (entry, value, first[k][1]))
+            return Step(
+                name,
+                (value,),
+                (first[k][1],),
+                False,
+                "identical",
+                "tied entries stay tied",
+                (entry,),
+                (entry, value, first[k][1]),
+            )
     return observe(name, True, law="zeros stay zero and tied entries stay tied")
 
 
@@ -194,10 +210,16 @@ def prove_tied_gradients(
         check(
             "untied gradient is g_i x_j",
             [dl_du[e] for e in entries],
-            [product((g_list[i], x_list[j])) if g_list[i] is not S.Zero else S.Zero for i, j in entries],
+            [
+                product((g_list[i], x_list[j])) if g_list[i] is not S.Zero else S.Zero
+                for i, j in entries
+            ],
             law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
             labels=entries,
-            details={"checked entries": len(entries), "dense": len(entries) == t.shape[0] * t.shape[1]},
+            details={
+                "checked entries": len(entries),
+                "dense": len(entries) == t.shape[0] * t.shape[1],
+            },
         )
     )
     tie_sets = t.tie_sets()
@@ -207,8 +229,14 @@ def prove_tied_gradients(
     rebuilt = tied_update(derived.grad_w, list(ws), eta, settings)
     summed = {k: total([dl_du[e] for e in tie_sets[k]]) for k in tie_sets}
     projected = {k: t.weights[k] - eta * summed[k] for k in tie_sets}
-    steps.append(observe("zeros stay zero", set(rebuilt.ties) == set(t.ties),
-                         law="T(w') has entries exactly where T(w) has", details={"band entries": t.nnz}))
+    steps.append(
+        observe(
+            "zeros stay zero",
+            set(rebuilt.ties) == set(t.ties),
+            law="T(w') has entries exactly where T(w) has",
+            details={"band entries": t.nnz},
+        )
+    )
     steps.append(
         check(
             "tied step is T(w) - eta P(dL/dU)",
@@ -235,6 +263,7 @@ def prove_tied_gradients(
             details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
         )
     )
+
     def masked(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 

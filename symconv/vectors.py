@@ -76,8 +76,7 @@ def as_entry(value: object, where: str) -> sympy.Expr:
             raise TypeError(f"{where} is the bool {plain!r}; use a number")
         return sympy.sympify(plain)  # a Python number, never text
     raise TypeError(
-        f"{where} is {value!r} of type {type(value).__name__}; use a number or a "
-        "sympy expression"
+        f"{where} is {value!r} of type {type(value).__name__}; use a number or a sympy expression"
     )
 
 
@@ -109,9 +108,7 @@ def as_vector(values: object, name: str = "the vector") -> Matrix:
             raise ValueError(f"{name} must be 1-D, got shape {tuple(shape)}")
         entries = list(values)
     else:
-        raise TypeError(
-            f"{name} must be a sequence or a sympy vector, got {type(values).__name__}"
-        )
+        raise TypeError(f"{name} must be a sequence or a sympy vector, got {type(values).__name__}")
     if not entries:
         raise ValueError(f"{name} is empty; it needs at least one entry")
     return Matrix([as_entry(v, f"entry {i} of {name}") for i, v in enumerate(entries)])

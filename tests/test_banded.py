@@ -24,7 +24,15 @@ def test_row_i_holds_w_starting_at_column_i():
 
 @pytest.mark.parametrize(
     ("m", "n", "s", "p", "d", "flip"),
-    [(m, n, s, p, d, f) for m in (4, 7) for n in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, (2, 0), "full") for d in (1, 2) for f in (False, True)],
+    [
+        (m, n, s, p, d, f)
+        for m in (4, 7)
+        for n in (1, 2, 3)
+        for s in (1, 2, 3)
+        for p in (0, 1, (2, 0), "full")
+        for d in (1, 2)
+        for f in (False, True)
+    ],
 )
 def test_dense_matrix_times_x_is_the_convolution(m, n, s, p, d, flip):
     x, w = symbolic_vector("x", m), symbolic_vector("w", n)

@@ -16,7 +16,15 @@ def test_the_questions_data_matrix():
 
 @pytest.mark.parametrize(
     ("m", "n", "s", "p", "d"),
-    [(m, n, s, p, d) for m in (3, 6) for n in (1, 2, 3) for s in (1, 2) for p in (0, 1, (0, 3), "same") for d in (1, 2) if not (p == "same" and s > 1)],
+    [
+        (m, n, s, p, d)
+        for m in (3, 6)
+        for n in (1, 2, 3)
+        for s in (1, 2)
+        for p in (0, 1, (0, 3), "same")
+        for d in (1, 2)
+        if not (p == "same" and s > 1)
+    ],
 )
 def test_data_matrix_times_w_is_the_convolution(m, n, s, p, d):
     x, w = symbolic_vector("x", m), symbolic_vector("w", n)

@@ -91,7 +91,12 @@ def torch_grads(torch, x, w, g, b=None, s=1, p=0, d=1, activation=None):
 
 
 TORCH_GRID = [
-    (m, n, s, p, d) for m in (4, 7) for n in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, (0, 2)) for d in (1, 2)
+    (m, n, s, p, d)
+    for m in (4, 7)
+    for n in (1, 2, 3)
+    for s in (1, 2, 3)
+    for p in (0, 1, (0, 2))
+    for d in (1, 2)
 ]
 
 
@@ -178,16 +183,26 @@ def test_filter_bank_gradient_is_x_transpose_delta(torch):
     W = Matrix(3, 2, sympy.symbols("a0:6"))
     D = Matrix(3, 2, sympy.symbols("d0:6"))
     grad = filter_bank_grads(x, W, D)
-    loss = sum(((im2col(x, 3) * W)[i, f] * D[i, f] for i in range(3) for f in range(2)), sympy.S.Zero)
+    loss = sum(
+        ((im2col(x, 3) * W)[i, f] * D[i, f] for i in range(3) for f in range(2)), sympy.S.Zero
+    )
     by_diff = Matrix(3, 2, lambda r, c: sympy.diff(loss, W[r, c]))
     assert (grad - im2col(x, 3).T * D).expand() == zeros(3, 2)
     assert (grad - by_diff).expand() == zeros(3, 2)
     # numbers against PyTorch with two output channels
-    xn, Wn, Dn = [1, -2, 3, 0, 4], Matrix([[1, 2], [0, -1], [3, 1]]), Matrix([[1, 0], [2, -1], [0, 3]])
+    xn, Wn, Dn = (
+        [1, -2, 3, 0, 4],
+        Matrix([[1, 2], [0, -1], [3, 1]]),
+        Matrix([[1, 0], [2, -1], [0, 3]]),
+    )
     xt = torch.tensor([[xn]], dtype=torch.float64)
-    wt = torch.tensor([[[float(v) for v in Wn[:, f]]] for f in range(2)], dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(
+        [[[float(v) for v in Wn[:, f]]] for f in range(2)], dtype=torch.float64, requires_grad=True
+    )
     y = torch.nn.functional.conv1d(xt, wt)
-    (y[0] * torch.tensor([[float(v) for v in Dn[:, f]] for f in range(2)], dtype=torch.float64)).sum().backward()
+    (
+        y[0] * torch.tensor([[float(v) for v in Dn[:, f]] for f in range(2)], dtype=torch.float64)
+    ).sum().backward()
     np.testing.assert_array_equal(
         np.array(filter_bank_grads(xn, Wn, Dn).T.tolist(), dtype=float), wt.grad[:, 0, :].numpy()
     )
@@ -196,18 +211,42 @@ def test_filter_bank_gradient_is_x_transpose_delta(torch):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: conv1d_grads([1, 2, 3], [1, 1], [1]), ValueError, "upstream has 1 entries but the layer has 2 outputs"),
+        (
+            lambda: conv1d_grads([1, 2, 3], [1, 1], [1]),
+            ValueError,
+            "upstream has 1 entries but the layer has 2 outputs",
+        ),
         (
             lambda: conv1d_grads(symbolic_vector("x", 3), [1, 1], [sympy.Symbol("x0"), 1]),
             ValueError,
             r"upstream gradients must not depend on x or w, but they contain \['x0'\]",
         ),
         (lambda: conv1d_grads([1, 2], [1], "1,2"), TypeError, "strings are never evaluated"),
-        (lambda: layer_gradients([1, 2], [1], loss="hinge"), ValueError, "loss 'hinge' is not known"),
-        (lambda: layer_gradients([1, 2], [1], activation=3), TypeError, "activation 3 must be None"),
-        (lambda: layer_gradients([1, 2], [1], activation="f(x)"), ValueError, "symbol name 'f\\(x\\)' is not allowed"),
-        (lambda: layer_gradients([1, 2], [1], upstream=[1]), ValueError, "upstream has 1 entries; the layer has 2 outputs"),
-        (lambda: filter_bank_grads([1, 2, 3], Matrix([[1], [1]]), Matrix([[1]])), ValueError, r"upstream Delta has shape \(1, 1\); need \(2, 1\)"),
+        (
+            lambda: layer_gradients([1, 2], [1], loss="hinge"),
+            ValueError,
+            "loss 'hinge' is not known",
+        ),
+        (
+            lambda: layer_gradients([1, 2], [1], activation=3),
+            TypeError,
+            "activation 3 must be None",
+        ),
+        (
+            lambda: layer_gradients([1, 2], [1], activation="f(x)"),
+            ValueError,
+            "symbol name 'f\\(x\\)' is not allowed",
+        ),
+        (
+            lambda: layer_gradients([1, 2], [1], upstream=[1]),
+            ValueError,
+            "upstream has 1 entries; the layer has 2 outputs",
+        ),
+        (
+            lambda: filter_bank_grads([1, 2, 3], Matrix([[1], [1]]), Matrix([[1]])),
+            ValueError,
+            r"upstream Delta has shape \(1, 1\); need \(2, 1\)",
+        ),
     ],
 )
 def test_errors(call, error, message):

@@ -92,9 +92,13 @@ def test_a_wrong_data_matrix_fails():
 
 def test_claimed_matrix_shape_and_type_errors():
     x, w = symbolic_vector("x", 4), symbolic_vector("w", 3)
-    with pytest.raises(ValueError, match=r"the claimed T has shape \(2, 3\); this layer needs \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"the claimed T has shape \(2, 3\); this layer needs \(2, 4\)"
+    ):
         prove_matrix_form(x, w, matrix=Matrix.zeros(2, 3))
-    with pytest.raises(TypeError, match="the claimed X must be a sympy Matrix or a BandedMatrix, got list"):
+    with pytest.raises(
+        TypeError, match="the claimed X must be a sympy Matrix or a BandedMatrix, got list"
+    ):
         prove_matrix_form(x, w, data_matrix=[[1]])
 
 

@@ -29,7 +29,14 @@ def test_padding_words_are_the_table():
 
 @pytest.mark.parametrize(
     ("m", "k", "s", "p", "d"),
-    [(m, k, s, p, d) for m in (1, 4, 7) for k in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, 2) for d in (1, 2)],
+    [
+        (m, k, s, p, d)
+        for m in (1, 4, 7)
+        for k in (1, 2, 3)
+        for s in (1, 2, 3)
+        for p in (0, 1, 2)
+        for d in (1, 2)
+    ],
 )
 def test_output_length_counts_the_windows(m, k, s, p, d):
     if m + 2 * p < d * (k - 1) + 1:
@@ -53,8 +60,16 @@ def test_output_length_counts_the_windows(m, k, s, p, d):
         ({"padding": -1}, ValueError, "padding must be an integer >= 0, got -1"),
         ({"padding": (1, -2)}, ValueError, "right padding must be an integer >= 0, got -2"),
         ({"padding": (1, 2, 3)}, ValueError, r"padding \(1, 2, 3\) must be a pair"),
-        ({"padding": "circular"}, ValueError, "padding 'circular' is not a padding word.*'valid', 'same', 'full'"),
-        ({"padding": "same", "stride": 2}, ValueError, "padding 'same' needs stride 1.*got stride 2"),
+        (
+            {"padding": "circular"},
+            ValueError,
+            "padding 'circular' is not a padding word.*'valid', 'same', 'full'",
+        ),
+        (
+            {"padding": "same", "stride": 2},
+            ValueError,
+            "padding 'same' needs stride 1.*got stride 2",
+        ),
         ({"flip": 1}, TypeError, "flip must be True or False, got 1"),
     ],
 )
@@ -64,7 +79,9 @@ def test_bad_settings_are_named(kwargs, error, message):
 
 
 def test_kernel_longer_than_padded_input():
-    with pytest.raises(ValueError, match=r"kernel of size 5 .* spans 5 positions but the padded input has only 4"):
+    with pytest.raises(
+        ValueError, match=r"kernel of size 5 .* spans 5 positions but the padded input has only 4"
+    ):
         conv_settings(5, 4)
 
 

@@ -68,11 +68,15 @@ def test_against_numpy_and_scipy(mode, m, n):
 def test_even_kernel_same_is_pytorchs(torch):
     x, w = [1, 2, 3, 4, 5], [1, 10, 100, 1000]
     ours = as_floats(conv1d(x, w, padding="same"))
-    theirs = torch.nn.functional.conv1d(
-        torch.tensor([x], dtype=torch.float64).reshape(1, 1, -1),
-        torch.tensor([w], dtype=torch.float64).reshape(1, 1, -1),
-        padding="same",
-    ).reshape(-1).numpy()
+    theirs = (
+        torch.nn.functional.conv1d(
+            torch.tensor([x], dtype=torch.float64).reshape(1, 1, -1),
+            torch.tensor([w], dtype=torch.float64).reshape(1, 1, -1),
+            padding="same",
+        )
+        .reshape(-1)
+        .numpy()
+    )
     np.testing.assert_array_equal(ours, theirs)
     # numpy.correlate's 'same' puts the extra zero on the left: a different convention.
     assert not np.array_equal(ours, np.correlate(x, w, mode="same"))
@@ -138,10 +142,20 @@ def test_same_with_pytorch_rule_keeps_length():
         (([1], []), {}, ValueError, "kernel w is empty"),
         (([1, 2], [1, 2, 3]), {}, ValueError, "there is no output"),
         (([1, 2, 3], [1]), {"stride": 0}, ValueError, "stride must be an integer >= 1, got 0"),
-        (([1, 2, 3], [1]), {"dilation": 2.0}, TypeError, "dilation must be an integer >= 1, got 2.0"),
+        (
+            ([1, 2, 3], [1]),
+            {"dilation": 2.0},
+            TypeError,
+            "dilation must be an integer >= 1, got 2.0",
+        ),
         (([1, 2, 3], [1]), {"padding": -1}, ValueError, "padding must be an integer >= 0, got -1"),
         (([1, 2, 3], [1]), {"padding": "half"}, ValueError, "padding 'half' is not a padding word"),
-        (([1, 2, 3], [1]), {"padding": "same", "stride": 2}, ValueError, "padding 'same' needs stride 1"),
+        (
+            ([1, 2, 3], [1]),
+            {"padding": "same", "stride": 2},
+            ValueError,
+            "padding 'same' needs stride 1",
+        ),
         (("1,2,3", [1]), {}, TypeError, "strings are never evaluated"),
         (([1, "__import__('os')"], [1]), {}, TypeError, "entry 1 of input x is the string"),
     ],

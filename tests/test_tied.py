@@ -43,7 +43,11 @@ def test_the_questions_tie_sets_and_sums():
     x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
     proof = prove_tied_gradients(x, w, g)
     step = proof.step("tied gradient is the sum over its entries")
-    assert step.details["tie sets"] == {0: [(0, 0), (1, 1)], 1: [(0, 1), (1, 2)], 2: [(0, 2), (1, 3)]}
+    assert step.details["tie sets"] == {
+        0: [(0, 0), (1, 1)],
+        1: [(0, 1), (1, 2)],
+        2: [(0, 2), (1, 3)],
+    }
     assert step.rhs[1] == g[0] * x[1] + g[1] * x[2]
     untied = proof.step("untied gradient is g_i x_j")
     assert len(untied.lhs) == 8 and untied.details["dense"]  # every u_ij of the 2 x 4 U
@@ -102,12 +106,16 @@ def test_a_dense_update_fails_and_a_masked_update_fails():
         "masked", t, lambda e: t[e] - eta * dl_du[e] if e in t.ties else S.Zero, entries
     )
     assert not masked.holds and masked.law == "tied entries stay tied"
-    tied = update_step("tied", t, lambda e: t[e] - eta * grad_w[t.ties[e]] if e in t.ties else S.Zero, entries)
+    tied = update_step(
+        "tied", t, lambda e: t[e] - eta * grad_w[t.ties[e]] if e in t.ties else S.Zero, entries
+    )
     assert tied.holds
     # and the proof itself records that the dense and masked steps break the structure
     proof = prove_tied_gradients(x, w, g)
     assert proof.step("dense step U - eta dL/dU leaves the band").details["exhibit"] is not None
-    assert proof.step("masked step T - eta M∘dL/dU unties the weights").details["exhibit"] is not None
+    assert (
+        proof.step("masked step T - eta M∘dL/dU unties the weights").details["exhibit"] is not None
+    )
 
 
 def test_big_layers_untie_only_the_band_and_its_neighbours():
@@ -123,7 +131,9 @@ def test_big_layers_untie_only_the_band_and_its_neighbours():
 
 
 def test_proof_renders_tie_sets():
-    proof = prove_tied_gradients(symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2))
+    proof = prove_tied_gradients(
+        symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
+    )
     tex = proof.to_latex()
     assert "tied gradient is the sum over its entries" in tex
     assert sympy.latex(Symbol("g0")) in tex

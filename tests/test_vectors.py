@@ -16,7 +16,14 @@ def test_symbolic_vector_names():
 
 @pytest.mark.parametrize(
     "values",
-    [[1, 2, 3], (1, 2, 3), Matrix([1, 2, 3]), Matrix([[1, 2, 3]]), sympy.Array([1, 2, 3]), np.array([1, 2, 3])],
+    [
+        [1, 2, 3],
+        (1, 2, 3),
+        Matrix([1, 2, 3]),
+        Matrix([[1, 2, 3]]),
+        sympy.Array([1, 2, 3]),
+        np.array([1, 2, 3]),
+    ],
 )
 def test_accepted_vectors(values):
     v = as_vector(values)
@@ -52,7 +59,9 @@ def test_bad_vectors(values, error, message):
 
 @pytest.mark.parametrize("name", ["", "1x", "x_1", "a b", "\\alpha", "x{", "é"])
 def test_bad_names(name):
-    with pytest.raises(ValueError, match="is not allowed; use a letter followed by letters or digits"):
+    with pytest.raises(
+        ValueError, match="is not allowed; use a letter followed by letters or digits"
+    ):
         check_name(name)
 
 

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+import sympy
+from sympy import Float, Integer, Rational, Symbol
+
+from symconv.parsing import MAX_LENGTH, parse_padding, parse_vector
+
+
+def test_grammar():
+    assert list(parse_vector("1, -2, 2/3, 0.5, 1e-3, a, w2")) == [
+        Integer(1),
+        Integer(-2),
+        Rational(2, 3),
+        Float("0.5"),
+        Float("1e-3"),
+        Symbol("a"),
+        Symbol("w2"),
+    ]
+    assert list(parse_vector("x:3")) == list(sympy.symbols("x0:3"))
+
+
+def test_names_are_plain_symbols_not_sympy_constants():
+    assert list(parse_vector("E, I, pi")) == [Symbol("E"), Symbol("I"), Symbol("pi")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "1+2",
+        "exp(1)",
+        "a*b",
+        "x[0]",
+        "lambda: 1",
+        "1,,2",
+        "",
+        "1;2",
+        "2**10",
+        "a_b",
+    ],
+)
+def test_anything_else_is_refused(text):
+    with pytest.raises(ValueError, match="an entry must be an integer|has an empty entry"):
+        parse_vector(text)
+
+
+def test_bad_fraction_and_length():
+    with pytest.raises(ValueError, match="fraction '1/0' in '1/0' divides by zero"):
+        parse_vector("1/0")
+    with pytest.raises(ValueError, match=f"length 0 in 'x:0' must be between 1 and {MAX_LENGTH}"):
+        parse_vector("x:0")
+    with pytest.raises(ValueError, match="all-size proofs"):
+        parse_vector(f"x:{MAX_LENGTH + 1}")
+    with pytest.raises(TypeError, match="parse_vector reads a string, got list"):
+        parse_vector([1, 2])  # type: ignore[arg-type]
+
+
+def test_padding():
+    assert parse_padding("2") == 2
+    assert parse_padding(" 1, 3 ") == (1, 3)
+    assert parse_padding("full") == "full"
+    with pytest.raises(ValueError, match="padding '1,2,3' must be an integer >= 0, LEFT,RIGHT"):
+        parse_padding("1,2,3")
+    with pytest.raises(ValueError, match="padding '-1'"):
+        parse_padding("-1")
