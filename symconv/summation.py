@@ -985,40 +985,66 @@ def sums_equal(lhs: Expr, rhs: Expr) -> tuple[bool, str]:
 # --- instantiating ------------------------------------------------------------------------
 
 
-def expand_sums(expr: Expr) -> Expr:
-    """Carry out every ``Sum`` and ``Product`` with integer limits term by term, outermost
-    first (so inner limits that depend on outer indices become integers in turn).
+def expand_sums(expr: Expr, values: Mapping[Expr, int] | None = None, cap: int = 64) -> Expr:
+    """``expr`` at ``values`` with every ``Sum`` and ``Product`` carried out term by term
+    and every ``Derivative`` taken; limits must become integers (``oo`` becomes ``cap``).
 
     Term by term on purpose: ``Sum.doit`` hands a summand with a ``KroneckerDelta`` to
     ``deltasummation`` even when the limits are numbers, and inherits its missing
-    divisibility condition (see the module docstring).
+    divisibility condition (see the module docstring). Each subexpression free of sums is
+    substituted once per term, so nested sums cost their number of terms.
 
     >>> from sympy import symbols, IndexedBase
     >>> i, j = symbols("i j", integer=True)
     >>> g = IndexedBase("g")
-    >>> expand_sums(Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5))).subs(j, 3)
+    >>> expand_sums(Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5)), {j: 3})
     0
     >>> Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5)).doit().subs(j, 3)   # SymPy's answer
     g[3/2]
     """
-    if not isinstance(expr, Basic) or expr.is_Atom:
+    env = {key: sympy.Integer(v) for key, v in (values or {}).items()}
+    return _evaluate(expr, env, cap)
+
+
+def _evaluate(expr: Expr, env: dict[Expr, Expr], cap: int) -> Expr:
+    if not isinstance(expr, Basic):
         return expr
+    if not expr.has(Sum, sympy.Product, sympy.Derivative):
+        return expr.xreplace(env)  # also the atoms: an Indexed x[j] is an atom to SymPy
     if isinstance(expr, (Sum, sympy.Product)):
-        (variable, low, high), rest = expr.limits[-1], expr.limits[:-1]
-        inner = expr.func(expr.function, *rest) if rest else expr.function
-        if low.is_Integer and high.is_Integer:
-            terms = [expand_sums(inner.xreplace({variable: v})) for v in range(low, high + 1)]
-            return sympy.Add(*terms) if isinstance(expr, Sum) else Mul(*terms)
-    args = [expand_sums(a) for a in expr.args]
-    return expr.func(*args) if args else expr
+        return _over_limits(expr, list(reversed(expr.limits)), env, cap)
+    if isinstance(expr, sympy.Derivative):
+        inner = _evaluate(expr.expr, env, cap)
+        return sympy.diff(inner, *[_evaluate(v, env, cap) for v in expr.variables])
+    return expr.func(*[_evaluate(a, env, cap) for a in expr.args])
+
+
+def _over_limits(
+    node: Sum | sympy.Product, limits: list[Any], env: dict[Expr, Expr], cap: int
+) -> Expr:
+    """The terms of ``node`` over ``limits`` (outermost first), at ``env``."""
+    if not limits:
+        return _evaluate(node.function, env, cap)
+    (variable, low, high), rest = limits[0], limits[1:]
+    first = low.xreplace(env)
+    last = sympy.Integer(cap) if high is S.Infinity else high.xreplace(env)
+    if not (first.is_Integer and last.is_Integer):
+        raise ValueError(
+            f"the limits ({variable}, {low}, {high}) of {node} are {first}..{last} here; give "
+            "every size a value first"
+        )
+    terms = [
+        _over_limits(node, rest, {**env, variable: sympy.Integer(v)}, cap)
+        for v in range(int(first), int(last) + 1)
+    ]
+    return sympy.Add(*terms) if isinstance(node, Sum) else Mul(*terms)
 
 
 def instantiate(expr: Expr, values: Mapping[Expr, int], cap: int = 64) -> Expr:
-    """``expr`` at concrete sizes and indices, every sum carried out term by term
-    (:func:`expand_sums`) and every derivative taken.
+    """``expr`` at concrete sizes and indices: :func:`expand_sums`.
 
-    An infinite upper limit is replaced by ``cap`` first, so the result is a truncation:
-    use it only where the summand vanishes beyond ``cap`` for these values.
+    An infinite upper limit is replaced by ``cap``, so the result is a truncation: use it
+    only where the summand vanishes beyond ``cap`` for these values.
 
     >>> from sympy import symbols, IndexedBase
     >>> k, n = symbols("k n", integer=True)
@@ -1026,15 +1052,7 @@ def instantiate(expr: Expr, values: Mapping[Expr, int], cap: int = 64) -> Expr:
     >>> instantiate(Sum(w[k], (k, 0, n - 1)), {n: 3})
     w[0] + w[1] + w[2]
     """
-    concrete = expr.xreplace({key: sympy.Integer(v) for key, v in values.items()})
-    finite = concrete.replace(
-        lambda e: isinstance(e, Sum) and any(limit[2] is S.Infinity for limit in e.limits),
-        lambda e: Sum(
-            e.function,
-            *[(v, lo, cap if hi is S.Infinity else hi) for v, lo, hi in e.limits],
-        ),
-    )
-    return expand_sums(finite).doit()
+    return expand_sums(expr, values, cap)
 
 
 def indexed_to_symbols(expr: Expr) -> Expr:
