@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from sympy import Matrix
 
 from symconv.derivation import Derivation, derive
-from symconv.sliding import conv1d
 from symconv.files import write_output
 from symconv.parsing import parse_padding, parse_vector
+from symconv.sliding import conv1d
 
 #: The question's layer (QUESTION.md): symbolic first, then its numbers.
 DEFAULT_LAYERS = (("x:4", "w:3"), ("1,2,3,4", "5,6,7"))
@@ -62,15 +62,27 @@ def positive_int(text: str) -> int:
 
 
 def add_layer_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", metavar="VECTOR", help="1,2,3,4 or x:4 (default: the question's layer)")
+    parser.add_argument(
+        "--input", metavar="VECTOR", help="1,2,3,4 or x:4 (default: the question's layer)"
+    )
     parser.add_argument("--kernel", metavar="VECTOR", help="5,6,7 or w:3")
     parser.add_argument("--stride", type=positive_int, default=1)
     parser.add_argument("--padding", default="0", help="N, LEFT,RIGHT, valid, same or full")
     parser.add_argument("--dilation", type=positive_int, default=1)
     parser.add_argument("--flip", action="store_true", help="true convolution (reverse the kernel)")
-    parser.add_argument("--activation", metavar="NAME", help="relu, sigmoid, tanh, identity or a name for an unknown f")
-    parser.add_argument("--grad", action="store_true", help="derive the backward pass and prove the tied-weight gradients")
-    parser.add_argument("--upstream", metavar="VECTOR", help="upstream gradients (default: symbolic g)")
+    parser.add_argument(
+        "--activation",
+        metavar="NAME",
+        help="relu, sigmoid, tanh, identity or a name for an unknown f",
+    )
+    parser.add_argument(
+        "--grad",
+        action="store_true",
+        help="derive the backward pass and prove the tied-weight gradients",
+    )
+    parser.add_argument(
+        "--upstream", metavar="VECTOR", help="upstream gradients (default: symbolic g)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,8 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     derive_cmd = commands.add_parser("derive", help="derive one layer and print it")
     add_layer_options(derive_cmd)
     derive_cmd.add_argument("--values", action="store_true", help="print the numeric outputs")
-    derive_cmd.add_argument("--tex", metavar="FILE", help="also write the derivation as a LaTeX document")
-    derive_cmd.add_argument("--force", action="store_true", help="overwrite a file symconv did not write")
+    derive_cmd.add_argument(
+        "--tex", metavar="FILE", help="also write the derivation as a LaTeX document"
+    )
+    derive_cmd.add_argument(
+        "--force", action="store_true", help="overwrite a file symconv did not write"
+    )
     add_report_commands(commands)
     return parser
 
@@ -187,13 +203,23 @@ def run_derive(args: argparse.Namespace) -> int:
         big = len(x) * len(w) > PROGRESS_THRESHOLD
         start = time.perf_counter()
 
-        def progress(stage: str) -> None:
+        def progress(stage: str, big: bool = big, start: float = start) -> None:
             if big:
-                print(f"symconv: [{time.perf_counter() - start:7.1f} s] {stage}", file=sys.stderr, flush=True)
+                elapsed = time.perf_counter() - start
+                print(f"symconv: [{elapsed:7.1f} s] {stage}", file=sys.stderr, flush=True)
 
-        d = derive(x, w, stride=args.stride, padding=padding, dilation=args.dilation,
-                   flip=args.flip, activation=args.activation, grad=args.grad,
-                   upstream=upstream, progress=progress)
+        d = derive(
+            x,
+            w,
+            stride=args.stride,
+            padding=padding,
+            dilation=args.dilation,
+            flip=args.flip,
+            activation=args.activation,
+            grad=args.grad,
+            upstream=upstream,
+            progress=progress,
+        )
         derivations.append(d)
         print(d.to_text())
         if args.values or all(e.is_number for e in list(x) + list(w)):
@@ -204,7 +230,9 @@ def run_derive(args: argparse.Namespace) -> int:
                 print(f"Full convolution (numpy.convolve): {list(full)}")
                 if args.input is None:
                     flipped = list(conv1d(x, w, flip=True))
-                    print(QUESTION_ANSWER.format(valid=values, full=list(full), valid_flipped=flipped))
+                    print(
+                        QUESTION_ANSWER.format(valid=values, full=list(full), valid_flipped=flipped)
+                    )
         print()
     if args.tex:
         from symconv.report import derivations_document
@@ -227,7 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:  # pragma: no cover - every subcommand sets one
             raise UsageError(f"unknown command {args.command!r}")
         return int(handler(args))
-    except (UsageError, ValueError, TypeError, FileExistsError, FileNotFoundError, IsADirectoryError) as error:
+    except (
+        UsageError,
+        ValueError,
+        TypeError,
+        FileExistsError,
+        FileNotFoundError,
+        IsADirectoryError,
+    ) as error:
         print(f"symconv: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -131,7 +131,7 @@ def derive(
         rows,
         outputs,
         t,
-        None if activation is None else str(activation),
+        None if activation is None else getattr(activation, "__name__", str(activation)),
         activated,
         proofs,
     )

@@ -722,11 +722,58 @@ def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_term
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
 
+def tie_sets_latex(
+    tie_sets: dict[int, list[Any]], index_base: int = 0, max_sets: int = 4, max_entries: int = 4
+) -> str:
+    """Each weight's tie set ``S_k``, the entries of T holding ``w_k`` (elided when long)."""
+    lines = []
+    for k in kept(len(tie_sets), max_sets):
+        if k is None:
+            lines.append(r"&\;\;\vdots \notag")
+            continue
+        entries = tie_sets[k]
+        shown = [
+            label_latex(entries[e], index_base) if e is not None else r"\dots"
+            for e in kept(len(entries), max_entries)
+        ]
+        members = ", ".join(shown) if entries else r"\emptyset"
+        size = rf"|S_{{{k + index_base}}}| = {len(entries)}"
+        lines.append(rf"S_{{{k + index_base}}} &= \{{{members}\}} && {size} \notag")
+    return (
+        r"The tie sets, with $\partial L/\partial w_k = \sum_{(i,j) \in S_k} "
+        r"\partial L/\partial u_{ij}$:"
+        "\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    )
+
+
 def step_details(step: Any, index_base: int = 0) -> str:
-    """The data a reader needs from a structural step: its exhibited entry, if any."""
-    exhibit = step.details.get("exhibit") if step.details else None
-    if not exhibit:
+    """The data a reader needs from a step: the loss, the tie sets and tie pattern,
+    an exhibited entry."""
+    if not step.details:
         return ""
+    parts = []
+    loss = step.details.get("loss")
+    if loss is not None:
+        written = expr_latex(loss, index_base, 6)
+        if estimate_width(written) <= LINE_BUDGET - 6:
+            parts.append(rf"The loss: $L = {written}$.")
+    pattern = step.details.get("pattern")
+    if pattern is not None:
+        parts.append(
+            r"The tie pattern (entry $(i,j)$ of $T$ shows the weight it holds, $0$ where it "
+            rf"is no parameter): \[ T = {matrix_latex(pattern, 6, 6, index_base)} \]"
+        )
+    tie_sets = step.details.get("tie sets")
+    if tie_sets:
+        parts.append(tie_sets_latex(tie_sets, index_base))
+    exhibit = step.details.get("exhibit")
+    if exhibit:
+        parts.append(exhibit_latex(exhibit, index_base))
+    return "\n".join(parts)
+
+
+def exhibit_latex(exhibit: tuple[Any, Any, Any], index_base: int = 0) -> str:
+    """An entry a contrasting update changes: where, what it becomes, what it should be."""
     where, got, expected = exhibit
     entry = label_latex(where, index_base)
     shown = rf"For instance entry {entry} becomes ${expr_latex(got, index_base, 4)}$"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from sympy import Expr, S, Symbol
+from sympy import Add, Expr, Mul, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
@@ -147,6 +147,18 @@ def tied_update(
     return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
 
 
+#: Outputs up to which the proof keeps the loss written out, for reports.
+LOSS_SHOWN_UP_TO = 8
+
+
+def loss_expression(g: Sequence[Expr], t: BandedMatrix, x: Sequence[Expr]) -> Expr | None:
+    """``sum_i g_i (T x)_i`` unevaluated, for a reader; None for big layers."""
+    if t.shape[0] > LOSS_SHOWN_UP_TO:
+        return None
+    outputs = t.matvec(x)
+    return Add(*[Mul(g[i], outputs[i], evaluate=False) for i in range(t.shape[0])], evaluate=False)
+
+
 @in_session
 def prove_tied_gradients(
     x: object,
@@ -194,6 +206,7 @@ def prove_tied_gradients(
             closed_w,
             law="dL/dw_k = sum_i g_i x_{i*s + k*d - left} (correlation of x with g)",
             labels=[(k,) for k in range(n_w)],
+            details={"loss": loss_expression(g_list, t, x_list)},
         ),
         check(
             "input gradient is T^T g",
@@ -223,7 +236,9 @@ def prove_tied_gradients(
         )
     )
     tie_sets = t.tie_sets()
-    steps.append(tie_summation_step(derived.grad_w, dl_du, tie_sets))
+    summation = tie_summation_step(derived.grad_w, dl_du, tie_sets)
+    summation.details["pattern"] = t
+    steps.append(summation)
 
     eta = Symbol("eta")
     rebuilt = tied_update(derived.grad_w, list(ws), eta, settings)
