@@ -541,7 +541,7 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
     if coefficient is None or coefficient == 0:
         return condition
     rest = sympy.expand(gap - coefficient * index)
-    limit = -rest / coefficient
+    limit = sympy.cancel(-rest / coefficient)
     if coefficient.is_positive:
         return sympy.Le(index, floor(limit))
     if coefficient.is_negative:
