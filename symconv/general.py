@@ -934,7 +934,7 @@ def prove_banded_product(
     last_j = [m - 1 for m in layer.m]
     last_k = [n - 1 for n in layer.n]
     deltas = Mul(*[KroneckerDelta(j[a], c) for a, c in enumerate(layer.tap(i, k))])
-    product = layer.total(layer.T[(*i, *j)] * layer.x[j], j, last_j)
+    product = layer.total(layer.T[i + j] * layer.x[j], j, last_j)
     defined = layer.total(layer.entry(i, j) * layer.x[j], j, last_j)
     distributed = layer.total(layer.total(layer.w[k] * deltas * layer.x[j], k, last_k), j, last_j)
     swapped = layer.total(layer.total(layer.w[k] * deltas * layer.x[j], j, last_j), k, last_k)
@@ -1007,7 +1007,7 @@ def prove_banded_product(
         steps=steps,
         assumptions=text,
         claims=((product, sliding), (sliding.subs(valid), valid_sliding)),
-        definitions=((layer.T[(*i, *j)], layer.entry(i, j)),),
+        definitions=((layer.T[i + j], layer.entry(i, j)),),
         assumptions_latex=tex,
     )
 
@@ -1038,7 +1038,7 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
 
     claimed_tie = tie if tie is not None else true_tie
     loss = layer.loss(layer.entry)
-    untied_loss = layer.loss(lambda i_, j_: layer.U[(*i_, *j_)])
+    untied_loss = layer.loss(lambda i_, j_: layer.U[tuple(i_) + tuple(j_)])
     delta_kq = Mul(*[KroneckerDelta(k[x], q[x]) for x in layer.axes])
     taps = Mul(*[KroneckerDelta(j[x], c) for x, c in enumerate(layer.tap(i, k))])
     differentiated = layer.total(
@@ -1102,7 +1102,7 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
         derive("q is a tap", sifted, gradient, refine_with(q_bounds), "in range", q_cases),
         derive(
             "differentiate the untied loss by U_ab",
-            Derivative(untied_loss, layer.U[(*a, *b)]),
+            Derivative(untied_loss, layer.U[a + b]),
             untied_diff,
             DIFFERENTIATE,
             "derivative",
@@ -1201,10 +1201,10 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
         assumptions=text,
         claims=(
             (Derivative(loss, layer.w[q]), correlation),
-            (Derivative(untied_loss, layer.U[(*a, *b)]), untied),
+            (Derivative(untied_loss, layer.U[a + b]), untied),
             (Derivative(loss, layer.w[q]), chained),
         ),
-        definitions=((layer.T[(*i, *j)], layer.entry(i, j)),),
+        definitions=((layer.T[i + j], layer.entry(i, j)),),
         assumptions_latex=tex,
     )
 
@@ -1434,7 +1434,7 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
             (transposed, strided),
             (special, full_correlation),
         ),
-        definitions=((layer.T[(*i, *r)], layer.entry(i, r)),),
+        definitions=((layer.T[i + r], layer.entry(i, r)),),
         assumptions_latex=tex,
     )
 
