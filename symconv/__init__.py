@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from symconv import general
 from symconv.banded import BandedMatrix, band, conv_matrix
 from symconv.channels import (
     conv1d_channel_grads,
@@ -103,6 +104,7 @@ __all__ = [
     "derive",
     "feature_maps",
     "filter_bank_grads",
+    "general",
     "im2col",
     "im2col2d",
     "layer_gradients",
