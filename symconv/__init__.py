@@ -17,7 +17,7 @@ True
 
 from __future__ import annotations
 
-from symconv import general
+from symconv import general, summation
 from symconv.banded import BandedMatrix, band, conv_matrix
 from symconv.channels import (
     conv1d_channel_grads,
@@ -117,6 +117,7 @@ __all__ = [
     "prove_transposed",
     "prove_transposed2d",
     "settings2d",
+    "summation",
     "symbolic_matrix",
     "symbolic_vector",
     "toeplitz_blocks",
