@@ -644,14 +644,14 @@ def prove_channels(
     y = outputs(layer)
     t = band_from_settings(layer.w, flat(s))
     p_size = s.spatial.output_length
-    bias_of = (lambda n: layer.bias[n // p_size]) if layer.bias is not None else None
+    biases = layer.bias
     product = t.matvec(layer.x)
-    if bias_of is not None:
-        product = [sympy.Add(v, bias_of(n)) for n, v in enumerate(product)]
+    if biases is not None:
+        product = [sympy.Add(v, biases[n // p_size]) for n, v in enumerate(product)]
     summed: list[Expr] = []
     for o in range(s.out_channels):
         per_channel = [single_channel_outputs(layer, o, c) for c in range(s.group_in)]
-        extra = [layer.bias[o]] if layer.bias is not None else []
+        extra = [biases[o]] if biases is not None else []
         summed += [sympy.Add(*[z[p] for z in per_channel], *extra) for p in range(p_size)]
     labels = [divmod(n, p_size) for n in range(len(y))]
     steps = [
