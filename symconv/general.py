@@ -269,8 +269,10 @@ LAWS: dict[str, tuple[str, str]] = {
         r"the bracket holds for every index in range, so it is 1",
     ),
     "derivative": (
-        "differentiate term by term: d w_k / d w_q = [k = q]",
-        r"differentiate term by term: $\partial w_k / \partial w_q = \delta_{k,q}$",
+        "differentiate term by term: an entry's derivative by an entry is a Kronecker delta, "
+        "d w_k / d w_q = [k = q]",
+        r"differentiate term by term: an entry's derivative by an entry is a Kronecker "
+        r"delta, $\partial w_k / \partial w_q = \delta_{k,q}$",
     ),
     "monotone taps": (
         "the taps i*s + k*d - p increase with k (d > 0): the window lies inside exactly "
@@ -1605,7 +1607,7 @@ THEOREMS: tuple[Callable[..., GeneralProof], ...] = (
 )
 
 
-def prove_2d(**claims: Any) -> GeneralProof:
+def prove_2d(**claims: Any) -> TwoDimensionalProof:
     """Theorem 6: theorems 1-5 for 2-D convolutions (two index sets), as one proof.
 
     Keyword arguments go to the theorem that takes them (``length``, ``column``, ``tie``,

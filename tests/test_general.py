@@ -108,7 +108,7 @@ def test_every_theorem_ends_with_concrete_comparisons(
 
 def test_the_2d_theorems_hold_and_keep_their_parts(proof_2d: GeneralProof) -> None:
     assert proof_2d.holds, str(proof_2d.first_failure)
-    titles = [part.title for part in proof_2d.parts]  # type: ignore[attr-defined]
+    titles = [part.title for part in proof_2d.parts]
     assert titles == [
         "Output length in 2-D",
         "Sliding dot product = banded matrix product in 2-D",
@@ -116,7 +116,7 @@ def test_the_2d_theorems_hold_and_keep_their_parts(proof_2d: GeneralProof) -> No
         "Input gradient = transposed matrix in 2-D",
         "Convolution = cross-correlation with the reversed kernel in 2-D",
     ]
-    assert len(proof_2d.steps) == sum(len(part.steps) for part in proof_2d.parts)  # type: ignore[attr-defined]
+    assert len(proof_2d.steps) == sum(len(part.steps) for part in proof_2d.parts)
     assert any("band2d" in step.law for step in proof_2d.steps)
 
 
@@ -343,7 +343,7 @@ def test_the_length_formula_counts_the_windows(sizes: tuple[int, int, int, int, 
 
 
 def test_the_2d_statement_instantiates_to_conv2d(proof_2d: GeneralProof) -> None:
-    sliding = proof_2d.parts[1].claims[0][1]  # type: ignore[attr-defined]
+    sliding = proof_2d.parts[1].claims[0][1]
     x, w = symbolic_matrix("x", 4, 3), symbolic_matrix("w", 2, 2)
     expected = conv2d(x, w, stride=(2, 1), padding=(1, 0), dilation=(1, 2))
     values = dict(zip(TWO.m, (4, 3), strict=True))
