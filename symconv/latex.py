@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -661,10 +662,34 @@ def step_title(step: Any) -> str:
     return STEP_TITLES.get(step.name) or escape_text(step.name)
 
 
+@lru_cache(maxsize=1)
+def templated_laws() -> dict[str, set[str]]:
+    """The plain-text laws of the 1-D proofs' steps, by step name.
+
+    :data:`STEP_LAWS` is written for the 1-D steps; a 2-D or channel step may share a
+    step's name but not its law (its index formula differs), and then its own text is
+    printed. The laws are read off a tiny proof, so the table cannot drift from them.
+    """
+    from symconv.matrix_form import prove_matrix_form
+    from symconv.tied import prove_tied_gradients
+
+    laws: dict[str, set[str]] = {}
+    for flip in (False, True):
+        proofs = [
+            prove_matrix_form([1, 2, 3], [1, 2], flip=flip),
+            prove_tied_gradients([1, 2, 3], [1, 2], [1, 1], flip=flip),
+        ]
+        for proof in proofs:
+            for step in proof.steps:
+                laws.setdefault(step.name, set()).add(step.law)
+    return laws
+
+
 def step_law(step: Any, index_base: int = 0) -> str:
-    """What the step claims and by which law: the table's LaTeX, else the escaped text."""
+    """What the step claims and by which law: the table's LaTeX for a 1-D step, else the
+    escaped text of the step's own law."""
     template = STEP_LAWS.get(step.name)
-    if template is not None:
+    if template is not None and step.law in templated_laws().get(step.name, set()):
         return template(index_base)
     return escape_text(step.law) + "." if step.law else ""
 

@@ -235,7 +235,8 @@ def test_step_laws_mention_the_tap_position_of_their_base(index_base: int) -> No
 
 def test_step_latex_of_a_holding_step() -> None:
     a, b = symbols("a0 a1")
-    step = check("banded product", [a + b], [b + a], law="ignored", labels=[(0,)])
+    law = "row i of T holds w'_k at column i*stride + k*dilation - left"  # the 1-D law
+    step = check("banded product", [a + b], [b + a], law=law, labels=[(0,)])
     text = step_latex(step, index_base=1)
     assert text.startswith(r"\paragraph{banded product.} Law: $(Tx)_i = \sum_j T_{ij} x_j$")
     assert r"\emph{holds}" in text
@@ -301,3 +302,13 @@ def test_proof_to_latex_passes_options() -> None:
     proof = prove_matrix_form(symbolic_vector("x", 3), symbolic_vector("w", 2))
     assert "x_{0}" in proof.to_latex() and "x_{0}" not in proof.to_latex(index_base=1)
     assert "x_{3}" in proof.to_latex(index_base=1)
+
+
+def test_a_2d_step_sharing_a_name_prints_its_own_law() -> None:
+    from symconv import prove_tied_gradients2d, symbolic_matrix
+
+    x, k, g = symbolic_matrix("x", 3, 3), symbolic_matrix("k", 2, 2), symbolic_matrix("g", 2, 2)
+    step = prove_tied_gradients2d(x, k, g).step("weight gradient is X^T g")
+    text = step_latex(step)
+    assert "tap k of output i" in text
+    assert r"\tilde x_{s\,i + d\,k}" not in text
