@@ -505,6 +505,28 @@ def size_grid(layer: Layer) -> list[dict[Symbol, int]]:
     return grid
 
 
+def resized(
+    layer: Layer, grid: Sequence[Case], **per_axis: Callable[[Case, int], int]
+) -> list[dict[Expr, int]]:
+    """The grid with some sizes replaced on every axis (``stride=lambda sizes, axis: 1``;
+    keys ``stride``, ``dilation``, ``padding``) and the output lengths ``L`` recomputed,
+    so a specialisation (valid padding, ``s = d = 1``...) is checked at every size."""
+    names = {"stride": layer.s, "dilation": layer.d, "padding": layer.p}
+    unknown = sorted(set(per_axis) - set(names))
+    if unknown:
+        raise TypeError(f"resized takes {sorted(names)}, got {unknown}")
+    changed = []
+    for sizes in grid:
+        values = dict(sizes)
+        for name, value in per_axis.items():
+            for a in layer.axes:
+                values[names[name][a]] = value(sizes, a)
+        for a in layer.axes:
+            values[layer.L[a]] = int(layer.length(a).subs(values))
+        changed.append(values)
+    return changed
+
+
 def _spread(last: int) -> list[int]:
     """First, middle and last of ``0..last``."""
     return sorted({0, last // 2, last})
@@ -736,14 +758,11 @@ def _window_count(layer: Layer, axis: int) -> Expr:
     return Sum(Product(inside, (k, 0, layer.n[a] - 1)), (i, 0, oo))
 
 
-def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) -> list[Step]:
-    a = axis
+def _length_cases(layer: Layer, axis: int, grid: Sequence[Case]) -> list[dict[Expr, int]]:
+    """The grid's sizes on one axis, with one zero fewer on the right (two-sided padding)."""
     p_l, p_r = _length_symbols(layer, axis)
-    m, n, s, d, i = layer.m[a], layer.n[a], layer.s[a], layer.d[a], layer.i[a]
-    room = m + p_l + p_r - d * (n - 1) - 1
-    last_start = floor(room / s)
-    tag = "" if layer.dims == 1 else f" (axis {a + 1})"
-    cases = [
+    a = axis
+    return [
         {
             **{v: c[v] for v in (layer.m[a], layer.n[a], layer.s[a], layer.d[a])},
             p_l: c[layer.p[a]],
@@ -751,7 +770,24 @@ def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) 
         }
         for c in grid
     ]
-    cap = max(c[layer.m[a]] + c[p_l] + c[p_r] for c in cases) + 1
+
+
+def _length_cap(cases: Sequence[Case]) -> int:
+    """Where to stop an infinite sum over outputs: past the padded input, whose length
+    ``m + p_l + p_r`` bounds every window's start (``s >= 1``); the sum of all the sizes
+    of a case is at least that."""
+    return max(sum(c.values()) for c in cases) + 1
+
+
+def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) -> list[Step]:
+    a = axis
+    p_l, p_r = _length_symbols(layer, axis)
+    m, n, s, d, i = layer.m[a], layer.n[a], layer.s[a], layer.d[a], layer.i[a]
+    room = m + p_l + p_r - d * (n - 1) - 1
+    last_start = floor(room / s)
+    tag = "" if layer.dims == 1 else f" (axis {a + 1})"
+    cases = _length_cases(layer, a, grid)
+    cap = _length_cap(cases)
     count = _window_count(layer, a)
     ends = Sum(
         bracket(
@@ -881,6 +917,12 @@ def prove_output_length(
             Sum(counts[0].function * counts[1].function, (layer.i[1], 0, oo)),
             (layer.i[0], 0, oo),
         )
+        pairs = [
+            {**first, **second}
+            for first, second in zip(
+                _length_cases(layer, 0, grid), _length_cases(layer, 1, grid), strict=True
+            )
+        ]
         steps.append(
             derive(
                 "outputs are pairs of per-axis outputs",
@@ -888,6 +930,8 @@ def prove_output_length(
                 counts[0] * counts[1],
                 IDENTITY,
                 "product of sums",
+                pairs,
+                cap=_length_cap(pairs),
             )
         )
         claims = [(together, claimed[0] * claimed[1])] + claims
@@ -942,7 +986,8 @@ def prove_banded_product(
     valid_lengths = {a_: length.subs(valid) for a_, length in layer.lengths.items()}
     valid_bounds = {i[a]: (0, valid_lengths[layer.L[a]] - 1) for a in layer.axes}
     valid_sliding = layer.total(layer.w[k] * layer.x[tuple(c.subs(valid) for c in cols)], k, last_k)
-    valid_cases = [c for c in cases if all(c[v] == 0 for v in layer.p)]
+    valid_grid = resized(layer, size_grid(layer), padding=lambda sizes, a: 0)
+    valid_cases = cases_for(layer, {"i": "L"}, valid_grid)
     steps = [
         derive(
             "definition of T",
@@ -1279,11 +1324,13 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
     full_correlation = layer.sliding(
         flipped, layer.g, r, [layer.m[x] - layer.n[x] + 1 for x in layer.axes]
     ).subs(full)
-    plain_grid = [
-        c
-        for c in size_grid(layer)
-        if all(c[v] == 1 for v in (*layer.s, *layer.d)) and all(c[v] == 0 for v in layer.p)
-    ]
+    plain_grid = resized(
+        layer,
+        size_grid(layer),
+        stride=lambda sizes, a: 1,
+        dilation=lambda sizes, a: 1,
+        padding=lambda sizes, a: 0,
+    )
     plain_cases = cases_for(layer, {"r": "m"}, plain_grid)
     steps = [
         derive(
@@ -1483,12 +1530,13 @@ def prove_flip(
     at_full = convolution_.subs(full).xreplace(dict(zip(i, t, strict=True)))
     to_full = {**full, **dict(zip(i, t, strict=True))}
     cases = cases_for(layer, {"i": "L"})
-    full_grid = []
-    for sizes in size_grid(layer):
-        values = {**sizes, **{v: 1 for v in (*layer.s, *layer.d)}}
-        values.update({layer.p[x]: sizes[layer.n[x]] - 1 for x in layer.axes})
-        values.update({layer.L[x]: sizes[layer.m[x]] + sizes[layer.n[x]] - 1 for x in layer.axes})
-        full_grid.append(values)
+    full_grid = resized(
+        layer,
+        size_grid(layer),
+        stride=lambda sizes, a: 1,
+        dilation=lambda sizes, a: 1,
+        padding=lambda sizes, a: sizes[layer.n[a]] - 1,
+    )
     t_cases = [
         {**c, **{t[x]: c[i[x]] for x in layer.axes}}
         for c in cases_for(layer, {"i": "L"}, full_grid)
