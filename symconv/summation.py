@@ -96,6 +96,9 @@ class Iverson(sympy.Function):
     """The Iverson bracket ``[condition]``: 1 where the condition holds, 0 where it fails,
     unevaluated while it is undecided.
 
+    Used instead of ``Piecewise((1, condition), (0, True))``, which every ``Sum`` folds
+    out of inner sums whose index it mentions (sympy issues #12631, #17919, #27359).
+
     >>> from sympy import symbols
     >>> a, m = symbols("a m", integer=True)
     >>> Iverson(a >= 0), Iverson(sympy.Ge(3, 0)), Iverson(sympy.Lt(3, 0))
@@ -263,7 +266,8 @@ def floor_remainders(expr: Expr) -> tuple[Expr, dict[Expr, tuple[Expr, Expr]]]:
     positive integer) by expressions in fresh remainders ``r`` with ``0 <= r <= b - 1``.
 
     ``floor(a/b) = (a - r)/b`` with ``r = a mod b``, and ``ceiling(a/b) = (a + r')/b``
-    with ``r' = (-a) mod b``: the division theorem, which SymPy's assumptions do not use.
+    with ``r' = (-a) mod b``: the division theorem, which SymPy's assumptions do not use
+    (it cannot show ``s*floor(a/s) <= a``; compare sympy issue #21429).
     Returns the rewritten expression and the remainders' bounds.
 
     >>> from sympy import symbols, floor
@@ -468,6 +472,8 @@ def refine_brackets(expr: Expr, bounds: Bounds, facts: Sequence[Expr] = ()) -> E
     ``bounds`` for free indices and each enclosing ``Sum``'s limits for its index.
 
     Decided parts of a conjunction are dropped; a part that cannot be decided stays.
+    SymPy's ``refine`` does this only for conditions its assumptions decide, which leaves
+    out linear inequalities between indices (sympy issues #9384, #24183, #25522).
 
     >>> from sympy import symbols, Sum, IndexedBase
     >>> k, i = symbols("k i", integer=True)
@@ -516,6 +522,8 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
     integers are first shifted by 1): for an integer ``index``, ``index <= y`` holds
     exactly when ``index <= floor(y)``. Conjunctions are solved part by part; a part whose
     coefficient has unknown sign, or that is not linear in ``index``, is left as it is.
+    (``solve_univariate_inequality(..., domain=S.Integers)``, sympy PR #21156, raises
+    ``NotImplementedError`` for a symbolic coefficient.)
 
     >>> from sympy import symbols
     >>> i = symbols("i", integer=True)
