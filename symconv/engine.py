@@ -222,9 +222,28 @@ def total(terms: Sequence[Expr]) -> Expr:
     return Add._from_args([term for _, term in keyed], True)
 
 
+def pair_product(a: Expr, b: Expr, memo: Memo | None) -> Expr:
+    """``product((a, b))`` with the common case, two plain symbols, inlined: every
+    sliding dot product, loss term and gradient term goes through here."""
+    if type(a) is Symbol and type(b) is Symbol:
+        if memo is not None:
+            built = memo.products.get((id(a), id(b)))
+            if built is not None:
+                return built
+        key_a, key_b = symbol_key(a), symbol_key(b)
+        if key_a is not None and key_b is not None and key_a != key_b:
+            built = sorted_product((a, b) if key_a < key_b else (b, a))
+            if memo is not None:
+                memo.products[(id(a), id(b))] = built  # its args keep both ids alive
+            return built
+    return product((a, b))
+
+
 def dot(pairs: Iterable[tuple[Expr, Expr]]) -> Expr:
     """``sum(a*b for a, b in pairs)`` in canonical form, dropping structural zeros."""
-    return total([product((a, b)) for a, b in pairs if a is not S.Zero and b is not S.Zero])
+    memo = ACTIVE.get()
+    zero = S.Zero
+    return total([pair_product(a, b, memo) for a, b in pairs if a is not zero and b is not zero])
 
 
 def factor_atoms(factor: Expr) -> Iterable[Expr]:
@@ -347,6 +366,8 @@ def same(lhs: Expr, rhs: Expr) -> tuple[bool, str]:
     """
     if lhs == rhs:
         return True, "identical"
+    if not (isinstance(lhs, Expr) and isinstance(rhs, Expr)):
+        return False, "identical"  # tuples, sets...: no arithmetic to cancel with
     difference = sympy.expand(lhs - rhs)
     if difference == 0:
         return True, "expand"
