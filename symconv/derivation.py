@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy
 from sympy import Expr, Matrix
 
 from symconv.banded import BandedMatrix, band_from_settings
@@ -168,8 +169,9 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
         if i is None:
             lines.append("  ...")
             continue
-        window = ", ".join(map(str, d.windows[i]))
-        lines.append(f"  z{i} = [{window}] . [{', '.join(map(str, kernel))}] = {d.outputs[i]}")
+        lines.append(
+            f"  z{i} = [{short_list(d.windows[i])}] . [{short_list(kernel)}] = {short_text(d.outputs[i])}"
+        )
     if s.flip:
         lines.append("  (flip: the kernel is reversed, so this is a true convolution)")
     lines.append("")
@@ -180,19 +182,19 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
     lines += ["  " + line for line in matrix_text(d.band, max_rows).splitlines()]
     lines.append("")
     lines.append(f"Data matrix X ({s.output_length} x {s.kernel_size}), z = X w:")
-    lines += ["  " + line for line in matrix_text(d.data_matrix, max_rows).splitlines()]
+    lines += ["  " + line for line in matrix_text(RowsView(d.windows), max_rows).splitlines()]
     if d.activated is not None:
         lines.append("")
         lines.append(f"Activation: a_i = {d.activation}(z_i)")
         for i in kept(s.output_length, max_rows):
-            lines.append("  ..." if i is None else f"  a{i} = {d.activated[i]}")
+            lines.append("  ..." if i is None else f"  a{i} = {short_text(d.activated[i])}")
     if d.grad_w is not None and d.grad_x is not None and d.upstream is not None:
         lines.append("")
         lines.append("Backward pass, L = sum_i g_i z_i:")
-        for k in range(len(d.w)):
-            lines.append(f"  dL/dw{k} = {d.grad_w[k]}")
+        for k in kept(len(d.w), max_rows):
+            lines.append("  ..." if k is None else f"  dL/dw{k} = {short_text(d.grad_w[k])}")
         for j in kept(len(d.x), max_rows):
-            lines.append("  ..." if j is None else f"  dL/dx{j} = {d.grad_x[j]}")
+            lines.append("  ..." if j is None else f"  dL/dx{j} = {short_text(d.grad_x[j])}")
         tied = d.proofs[-1].step("tied gradient is the sum over its entries").details["tie sets"]
         lines.append("  Tie sets (entries (i, j) of T holding each weight):")
         for k in range(len(d.w)):
@@ -206,6 +208,44 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
     for proof in d.proofs:
         lines += ["  " + line for line in str(proof).splitlines()]
     return "\n".join(lines)
+
+
+class RowsView:
+    """A list of rows seen as a matrix (shape, ``[i, j]``) without building a SymPy one."""
+
+    def __init__(self, rows: list[list[Expr]]) -> None:
+        self.rows = rows
+        self.shape = (len(rows), len(rows[0]) if rows else 0)
+
+    def __getitem__(self, entry: tuple[int, int]) -> Expr:
+        return self.rows[entry[0]][entry[1]]
+
+
+#: Terms of a sum printed before the rest is elided; SymPy's str() sorts every term of a
+#: sum first, which for a weight gradient of a long layer costs seconds per entry.
+SHOWN_TERMS = 6
+
+
+def short_text(expr: Expr, max_terms: int = SHOWN_TERMS) -> str:
+    """``str(expr)``, with a long sum cut to its first and last terms (canonical order).
+
+    >>> from sympy import symbols, Add
+    >>> short_text(Add(*symbols("a0:10")), 4)
+    'a0 + a1 + a2 + ... + a9  (10 terms)'
+    """
+    if isinstance(expr, sympy.Add) and len(expr.args) > max_terms:
+        ordered = (
+            sorted(expr.args, key=sympy.default_sort_key) if len(expr.args) <= 64 else expr.args
+        )
+        head = " + ".join(str(t) for t in ordered[: max_terms - 1])
+        return f"{head} + ... + {ordered[-1]}  ({len(expr.args)} terms)"
+    return str(expr)
+
+
+def short_list(items: list[Any], max_items: int = 8) -> str:
+    """Comma-separated items, the middle elided past ``max_items``."""
+    shown = kept(len(items), max_items)
+    return ", ".join("..." if k is None else str(items[k]) for k in shown)
 
 
 def matrix_text(matrix: Any, max_rows: int = 8) -> str:

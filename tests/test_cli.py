@@ -117,3 +117,52 @@ def test_progress_for_big_layers():
     assert "windows and sliding dot products" in result.stderr
     assert "..." in result.stdout  # elided, not printed whole
     assert len(result.stdout) < 20_000
+
+
+def test_layers_too_big_for_memory_are_refused_before_any_work():
+    from symconv.cli import UsageError, check_memory
+
+    check_memory(4096, 64, True, available=2**31)
+    with pytest.raises(
+        UsageError,
+        match=r"needs about 2\.4 GiB with --grad but 1\.0 GiB is available.*symconv\.general",
+    ):
+        check_memory(4096, 128, True, available=2**30)
+    result = run("derive", "--input", "x:1000000", "--kernel", "w:999", "--grad")
+    assert result.returncode == 2 and "GiB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_interrupt_is_clean(tmp_path):
+    import signal
+    import time
+
+    target = tmp_path / "big.tex"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "symconv.cli",
+            "derive",
+            "--input",
+            "x:100000",
+            "--kernel",
+            "w:9",
+            "--grad",
+            "--tex",
+            str(target),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()  # the first progress line: work has started
+    assert "windows and sliding dot products" in first
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "interrupted; nothing was written" in err
+    assert "Traceback" not in err
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []

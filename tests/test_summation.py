@@ -266,7 +266,7 @@ def test_isolate_index_leaves_what_it_cannot_solve(condition: sympy.Basic) -> No
     assert isolate_index(condition, i) == condition
 
 
-@pytest.mark.parametrize("value, stride", itertools.product(range(-5, 9), range(1, 4)))
+@pytest.mark.parametrize("value, stride", list(itertools.product(range(-5, 9), range(1, 4))))
 def test_isolate_index_is_exact_for_integers(value: int, stride: int) -> None:
     solved = isolate_index(i * s <= c, i).subs({s: stride, c: value})
     for candidate in range(-6, 10):
