@@ -37,7 +37,7 @@ ROOT = os.path.dirname(HERE)
 SIZES_1D = [(256, 9), (1024, 9), (4096, 9), (16384, 9), (1024, 64), (4096, 64)]
 QUICK_1D = [(256, 9), (1024, 9), (4096, 9)]
 #: The naive ways are run only where they finish in minutes on 2 cores.
-NAIVE_FORWARD = {(256, 9), (1024, 9)}
+NAIVE_FORWARD = {(256, 9), (1024, 9), (4096, 9), (4096, 64)}
 NAIVE_GRADIENT = {(256, 9)}
 TIMEOUT = 1800
 

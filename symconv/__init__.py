@@ -17,7 +17,7 @@ True
 
 from __future__ import annotations
 
-from symconv import general, summation
+from symconv import general, summation, testing
 from symconv.banded import BandedMatrix, band, conv_matrix
 from symconv.channels import (
     conv1d_channel_grads,
@@ -72,23 +72,13 @@ from symconv.vectors import as_vector, symbolic_vector
 __version__ = "0.1.0"
 
 __all__ = [
-    "CompileError",
-    "Report",
-    "compile_pdf",
-    "derivation_report",
-    "derivations_document",
-    "layer_report",
     "ACTIVATIONS",
-    "BandedMatrix",
-    "ConvSettings",
-    "ConvSettings2D",
-    "Derivation",
-    "LayerGradients",
-    "Proof",
-    "Step",
     "as_vector",
     "band",
     "band2d",
+    "BandedMatrix",
+    "compile_pdf",
+    "CompileError",
     "conv1d",
     "conv1d_channel_grads",
     "conv1d_grads",
@@ -101,6 +91,11 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose_matrix",
+    "ConvSettings",
+    "ConvSettings2D",
+    "Derivation",
+    "derivation_report",
+    "derivations_document",
     "derive",
     "feature_maps",
     "filter_bank_grads",
@@ -108,6 +103,9 @@ __all__ = [
     "im2col",
     "im2col2d",
     "layer_gradients",
+    "layer_report",
+    "LayerGradients",
+    "Proof",
     "prove_channel_gradients",
     "prove_channels",
     "prove_matrix_form",
@@ -116,10 +114,13 @@ __all__ = [
     "prove_tied_gradients2d",
     "prove_transposed",
     "prove_transposed2d",
+    "Report",
     "settings2d",
+    "Step",
     "summation",
     "symbolic_matrix",
     "symbolic_vector",
+    "testing",
     "toeplitz_blocks",
     "windows",
 ]
