@@ -35,22 +35,18 @@ from functools import cached_property
 from typing import Any, cast
 
 import sympy
-from sympy import Expr, Matrix, S, Symbol
+from sympy import Expr, Matrix
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_times, rows_from_settings
-from symconv.engine import dot, in_session, product
+from symconv.engine import dot, in_session
 from symconv.gradients import derive_gradients
 from symconv.matrix_form import DENSE_CHECK_LIMIT
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import ConvSettings, as_int, conv_settings
 from symconv.sliding import sliding_outputs
 from symconv.tied import (
-    tie_summation_step,
-    tied_update,
-    untied_entries,
-    untied_gradients,
-    update_step,
+    tied_weight_steps,
 )
 from symconv.vectors import as_entry, check_name
 
@@ -767,128 +763,6 @@ def weight_gradient_closed_form(
                         pairs.append((g[i * wo + j], x[r * width + c]))
             closed.append(dot(pairs))
     return closed[::-1] if settings.flip else closed
-
-
-def tied_weight_steps(
-    x: list[Expr],
-    w: list[Expr],
-    g: list[Expr],
-    settings: ConvSettings,
-    grad_x: Sequence[Expr],
-    grad_w: Sequence[Expr],
-    closed_w: Sequence[Expr],
-    *,
-    weight_labels: Sequence[Any],
-    input_labels: Sequence[Any],
-) -> list[Step]:
-    """The claims of :func:`symconv.prove_tied_gradients` for any flat layout (a 1-D
-    ``ConvSettings``, a :class:`ConvSettings2D`, a channel layout), reusing its stages.
-
-    Claims about the updated matrix are checked per weight over an identical tie map
-    (``T(w')`` stores one expression per weight), not per entry of the band.
-    """
-    t = band_from_settings(w, settings)
-    steps = [
-        check(
-            "weight gradient is X^T g",
-            grad_w,
-            closed_w,
-            law="dL/dw_k = sum_i g_i x_(input under tap k of output i): X's columns against g",
-            labels=weight_labels,
-        ),
-        check(
-            "input gradient is T^T g",
-            grad_x,
-            t.rmatvec(g),
-            law="dL/dx_j = sum_i T_ij g_i (a transposed convolution)",
-            labels=input_labels,
-        ),
-    ]
-    entries = untied_entries(t)
-    dl_du = untied_gradients(x, g, entries)
-    steps.append(
-        check(
-            "untied gradient is g_i x_j",
-            [dl_du[e] for e in entries],
-            [product((g[i], x[j])) if g[i] is not S.Zero else S.Zero for i, j in entries],
-            law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
-            labels=entries,
-            details={
-                "checked entries": len(entries),
-                "dense": len(entries) == t.shape[0] * t.shape[1],
-            },
-        )
-    )
-    tie_sets = t.tie_sets()
-    summation = tie_summation_step(grad_w, dl_du, tie_sets)
-    steps.append(summation)
-    summed = summation.rhs  # sum of dL/du over each tie set, already built for the claim
-
-    eta = Symbol("eta")
-    rebuilt = tied_update(grad_w, w, eta, settings)
-    steps.append(
-        observe(
-            "zeros stay zero",
-            set(rebuilt.ties) == set(t.ties),
-            law="T(w') has entries exactly where T(w) has",
-            details={"band entries": t.nnz},
-        )
-    )
-    steps.append(
-        check(
-            "tied step is T(w) - eta P(dL/dU)",
-            list(rebuilt.weights),
-            [t.weights[k] - eta * summed[k] for k in range(len(w))],
-            law="T(w') holds w'_k on tie set k (same tie map as T(w)); P sums dL/dU over "
-            "each tie set and is 0 off the band",
-            labels=weight_labels,
-        )
-    )
-    steps.append(
-        observe(
-            "T(w') has the tie map of T(w)",
-            rebuilt.ties == t.ties,
-            law="so the per-weight claim above is the claim for every entry of the band",
-        )
-    )
-    steps.append(
-        update_step(
-            "tied step keeps the convolution structure",
-            t,
-            rebuilt.__getitem__,
-            entries,
-        )
-    )
-
-    # update_step asks for an entry's value only when it needs it, so the dense and
-    # masked steps cost the entries up to the first one that breaks the pattern.
-    def dense(e: Entry) -> Expr:
-        return t[e] - eta * dl_du[e]
-
-    def masked(e: Entry) -> Expr:
-        return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
-
-    dense_kept = update_step("dense step", t, dense, entries)
-    off_band = [e for e in entries if e not in t.ties]
-    steps.append(
-        observe(
-            "dense step U - eta dL/dU leaves the band",
-            not dense_kept.holds or not off_band,
-            law="a fully connected update moves structural zeros",
-            details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
-        )
-    )
-    masked_kept = update_step("masked step", t, masked, entries)
-    shared = any(len(v) > 1 for v in tie_sets.values())
-    steps.append(
-        observe(
-            "masked step T - eta M∘dL/dU unties the weights",
-            not masked_kept.holds or not shared or all(v == 0 for v in g),
-            law="masking keeps zeros but not ties: only the tie-set sum does both",
-            details={"exhibit": masked_kept.mismatch},
-        )
-    )
-    return steps
 
 
 @in_session

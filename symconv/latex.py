@@ -591,6 +591,10 @@ STEP_LAWS: dict[str, Callable[[int], str]] = {
         r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
         r"$\partial L/\partial U$ over each tie set and is $0$ off the band."
     ),
+    "T(w') has the tie map of T(w)": lambda b: (
+        r"Claim: $T(w')$ is built from the same tie map as $T(w)$, so the claim above, "
+        r"made once per weight, is the claim for every entry of the band."
+    ),
     "tied step keeps the convolution structure": lambda b: (
         r"Claim: after the step on $w$, entries off the band are $0$ and the entries of "
         r"one tie set are equal: $T(w')$ is again a convolution matrix."

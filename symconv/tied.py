@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sympy import Add, Expr, Mul, S, Symbol
 
@@ -147,6 +148,132 @@ def tied_update(
     return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
 
 
+def tied_weight_steps(
+    x: list[Expr],
+    w: list[Expr],
+    g: list[Expr],
+    settings: ConvSettings,
+    grad_x: Sequence[Expr],
+    grad_w: Sequence[Expr],
+    closed_w: Sequence[Expr],
+    *,
+    weight_labels: Sequence[Any],
+    input_labels: Sequence[Any],
+    weight_law: str = "dL/dw_k = sum_i g_i x_(input under tap k of output i): X's columns against g",
+    loss: Expr | None = None,
+) -> list[Step]:
+    """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
+    ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
+
+    Claims about the updated matrix are checked per weight over an identical tie map
+    (``T(w')`` stores one expression per weight), not per entry of the band.
+    """
+    t = band_from_settings(w, settings)
+    steps = [
+        check(
+            "weight gradient is X^T g",
+            grad_w,
+            closed_w,
+            law=weight_law,
+            labels=weight_labels,
+            details={"loss": loss},
+        ),
+        check(
+            "input gradient is T^T g",
+            grad_x,
+            t.rmatvec(g),
+            law="dL/dx_j = sum_i T_ij g_i (a transposed convolution)",
+            labels=input_labels,
+        ),
+    ]
+    entries = untied_entries(t)
+    dl_du = untied_gradients(x, g, entries)
+    steps.append(
+        check(
+            "untied gradient is g_i x_j",
+            [dl_du[e] for e in entries],
+            [product((g[i], x[j])) if g[i] is not S.Zero else S.Zero for i, j in entries],
+            law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
+            labels=entries,
+            details={
+                "checked entries": len(entries),
+                "dense": len(entries) == t.shape[0] * t.shape[1],
+            },
+        )
+    )
+    tie_sets = t.tie_sets()
+    summation = tie_summation_step(grad_w, dl_du, tie_sets)
+    summation.details["pattern"] = t
+    steps.append(summation)
+    summed = summation.rhs  # sum of dL/du over each tie set, already built for the claim
+
+    eta = Symbol("eta")
+    rebuilt = tied_update(grad_w, w, eta, settings)
+    steps.append(
+        observe(
+            "zeros stay zero",
+            set(rebuilt.ties) == set(t.ties),
+            law="T(w') has entries exactly where T(w) has",
+            details={"band entries": t.nnz},
+        )
+    )
+    steps.append(
+        check(
+            "tied step is T(w) - eta P(dL/dU)",
+            list(rebuilt.weights),
+            [t.weights[k] - eta * summed[k] for k in range(len(w))],
+            law="T(w') holds w'_k on tie set k (same tie map as T(w)); P sums dL/dU over "
+            "each tie set and is 0 off the band",
+            labels=weight_labels,
+        )
+    )
+    steps.append(
+        observe(
+            "T(w') has the tie map of T(w)",
+            rebuilt.ties == t.ties,
+            law="so the per-weight claim above is the claim for every entry of the band",
+        )
+    )
+    steps.append(
+        update_step(
+            "tied step keeps the convolution structure",
+            t,
+            rebuilt.__getitem__,
+            entries,
+        )
+    )
+
+    # update_step asks for an entry's value only when it needs it, so the dense and
+    # masked steps cost the entries up to the first one that breaks the pattern.
+    def dense(e: Entry) -> Expr:
+        return t[e] - eta * dl_du[e]
+
+    def masked(e: Entry) -> Expr:
+        return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
+
+    dense_kept = update_step("dense step", t, dense, entries)
+    off_band = [e for e in entries if e not in t.ties]
+    steps.append(
+        observe(
+            "dense step U - eta dL/dU leaves the band",
+            not dense_kept.holds or not off_band,
+            law="a fully connected update moves structural zeros",
+            details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
+        )
+    )
+    masked_kept = update_step("masked step", t, masked, entries)
+    shared = any(len(v) > 1 for v in tie_sets.values())
+    steps.append(
+        observe(
+            "masked step T - eta M∘dL/dU unties the weights",
+            not masked_kept.holds or not shared or all(v == 0 for v in g),
+            law="masking keeps zeros but not ties: only the tie-set sum does both",
+            details={"exhibit": masked_kept.mismatch},
+        )
+    )
+    return steps
+
+
 #: Outputs up to which the proof keeps the loss written out, for reports.
 LOSS_SHOWN_UP_TO = 8
 
@@ -193,105 +320,23 @@ def prove_tied_gradients(
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     x_list, g_list = list(xs), list(gs)
     t = band_from_settings(list(ws), settings)
-    n_w = len(ws)
 
     rows = rows_from_settings(x_list, settings)
     closed_w = data_transpose_times(rows, g_list)
     if settings.flip:
         closed_w = closed_w[::-1]  # y = X reverse(w): tap k holds w_{K-1-k}
-    steps = [
-        check(
-            "weight gradient is X^T g",
-            derived.grad_w,
-            closed_w,
-            law="dL/dw_k = sum_i g_i x_{i*s + k*d - left} (correlation of x with g)",
-            labels=[(k,) for k in range(n_w)],
-            details={"loss": loss_expression(g_list, t, x_list)},
-        ),
-        check(
-            "input gradient is T^T g",
-            derived.grad_x,
-            t.rmatvec(g_list),
-            law="dL/dx_j = sum_i T_ij g_i (a transposed convolution)",
-            labels=[(j,) for j in range(len(xs))],
-        ),
-    ]
-
-    entries = untied_entries(t)
-    dl_du = untied_gradients(x_list, g_list, entries)
-    steps.append(
-        check(
-            "untied gradient is g_i x_j",
-            [dl_du[e] for e in entries],
-            [
-                product((g_list[i], x_list[j])) if g_list[i] is not S.Zero else S.Zero
-                for i, j in entries
-            ],
-            law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
-            labels=entries,
-            details={
-                "checked entries": len(entries),
-                "dense": len(entries) == t.shape[0] * t.shape[1],
-            },
-        )
-    )
-    tie_sets = t.tie_sets()
-    summation = tie_summation_step(derived.grad_w, dl_du, tie_sets)
-    summation.details["pattern"] = t
-    steps.append(summation)
-
-    eta = Symbol("eta")
-    rebuilt = tied_update(derived.grad_w, list(ws), eta, settings)
-    # P(dL/dU) on tie set k is the tie-set sum the previous step built and checked.
-    projected = {k: t.weights[k] - eta * summation.rhs[k] for k in tie_sets}
-    band_entries = sorted(t.ties)
-    steps.append(
-        observe(
-            "zeros stay zero",
-            rebuilt.ties.keys() == t.ties.keys(),
-            law="T(w') has entries exactly where T(w) has",
-            details={"band entries": t.nnz},
-        )
-    )
-    steps.append(
-        check(
-            "tied step is T(w) - eta P(dL/dU)",
-            [rebuilt[e] for e in band_entries],
-            [projected[t.ties[e]] for e in band_entries],
-            law="P sums dL/dU over each tie set and is 0 off the band",
-            labels=band_entries,
-        )
-    )
-    steps.append(
-        update_step("tied step keeps the convolution structure", t, rebuilt.__getitem__, entries)
-    )
-
-    def dense(e: Entry) -> Expr:
-        return t[e] - eta * dl_du[e]
-
-    dense_kept = update_step("dense step", t, dense, entries)
-    off_band = [e for e in entries if e not in t.ties]
-    steps.append(
-        observe(
-            "dense step U - eta dL/dU leaves the band",
-            not dense_kept.holds or not off_band,
-            law="a fully connected update moves structural zeros",
-            details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
-        )
-    )
-
-    def masked(e: Entry) -> Expr:
-        return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
-
-    masked_kept = update_step("masked step", t, masked, entries)
-    shared = any(len(v) > 1 for v in tie_sets.values())
-    steps.append(
-        observe(
-            "masked step T - eta M∘dL/dU unties the weights",
-            not masked_kept.holds or not shared or all(v == 0 for v in g_list),
-            law="masking keeps zeros but not ties: only the tie-set sum does both",
-            details={"exhibit": masked_kept.mismatch},
-        )
+    steps = tied_weight_steps(
+        x_list,
+        list(ws),
+        g_list,
+        settings,
+        derived.grad_x,
+        derived.grad_w,
+        closed_w,
+        weight_labels=[(k,) for k in range(len(ws))],
+        input_labels=[(j,) for j in range(len(xs))],
+        weight_law="dL/dw_k = sum_i g_i x_{i*s + k*d - left} (correlation of x with g)",
+        loss=loss_expression(g_list, t, x_list),
     )
     return Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
