@@ -389,7 +389,7 @@ def activation_step(name: str) -> Step | None:
         return None
     return check(
         f"reference {name}",
-        [sympy.sympify(reference(p)) for p in SAMPLE_POINTS],
+        [sympy.sympify(reference(p), strict=True) for p in SAMPLE_POINTS],
         [ACTIVATIONS[name](p) for p in SAMPLE_POINTS],
         law="the latexified Python definition at exact sample points",
         labels=list(SAMPLE_POINTS),

@@ -326,7 +326,8 @@ def linear_bound(expr: Expr, bounds: Bounds, *, upper: bool = False) -> Expr | N
     """
     expression, remainders = floor_remainders(sympy.expand(expr))
     box: dict[Expr, tuple[Expr, Expr]] = {
-        v: (sympy.sympify(lo), sympy.sympify(hi)) for v, (lo, hi) in bounds.items()
+        v: (sympy.sympify(lo, strict=True), sympy.sympify(hi, strict=True))
+        for v, (lo, hi) in bounds.items()
     }
     box.update(remainders)
     for _ in range(MAX_ROUNDS):
