@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from sympy import Expr, Matrix, zeros
 
 from symconv.engine import dot
-from symconv.settings import ConvSettings, as_int, conv_settings
+from symconv.settings import Layout, as_int, conv_settings
 from symconv.vectors import as_vector
 
 Entry = tuple[int, int]
@@ -105,7 +105,7 @@ class BandedMatrix:
         return len(self.ties)
 
 
-def band_from_settings(w: Sequence[Expr], settings: ConvSettings) -> BandedMatrix:
+def band_from_settings(w: Sequence[Expr], settings: Layout) -> BandedMatrix:
     """The band of T for resolved settings: entry ``(i, j)`` holds ``w'[k]`` when
     ``j == i*stride + k*dilation - left`` lands on a real input."""
     ties = {(i, j): k for i in range(settings.output_length) for k, j in settings.taps(i)}

@@ -43,7 +43,7 @@ from symconv.datamatrix import data_transpose_times, rows_from_settings
 from symconv.engine import TermIndex, in_session
 from symconv.gradients import check_upstream, loss_terms, slots
 from symconv.proof import Proof, Step, check, observe
-from symconv.settings import ConvSettings, as_int, conv_settings
+from symconv.settings import ConvSettings, Layout, as_int, conv_settings
 from symconv.sliding import sliding_outputs
 from symconv.vectors import as_entry, as_vector
 
@@ -205,10 +205,10 @@ class ChannelLayout:
         return self.flat_taps[o]
 
 
-def flat(layout: ChannelLayout) -> ConvSettings:
-    """``layout`` handed to a 1-D stage: they read only its flat interface (the cast is
-    for the type checker, which sees them annotated with the 1-D class)."""
-    return cast(ConvSettings, layout)
+def flat(layout: ChannelLayout) -> Layout:
+    """``layout`` handed to a 1-D stage, which reads only its flat
+    :class:`~symconv.settings.Layout`."""
+    return layout
 
 
 @dataclass(frozen=True)
@@ -551,7 +551,7 @@ def single_channel_outputs(layer: ChannelLayer, o: int, c: int) -> list[Expr]:
     channel = s.group_of(o) * s.group_in + c
     kernel = layer.w[(o * s.group_in + c) * k_size : (o * s.group_in + c + 1) * k_size]
     image = layer.x[channel * q_size : (channel + 1) * q_size]
-    return sliding_outputs(image, kernel, cast(ConvSettings, s.spatial))
+    return sliding_outputs(image, kernel, s.spatial)
 
 
 def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
@@ -572,9 +572,7 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
         for c in range(s.group_in):
             channel = s.group_of(o) * s.group_in + c
             start = (o * s.group_in + c) * k_size
-            block = band_from_settings(
-                layer.w[start : start + k_size], cast(ConvSettings, s.spatial)
-            )
+            block = band_from_settings(layer.w[start : start + k_size], s.spatial)
             for (i, j), k in block.ties.items():
                 assembled[(o * p_size + i, channel * q_size + j)] = block.weights[k]
     entries = sorted(assembled)
@@ -738,7 +736,7 @@ def prove_channel_gradients(
     derived = derive_channel_gradients(layer, g)
     s = layer.layout
     p_size, q_size = s.spatial.output_length, s.spatial.input_length
-    spatial = cast(ConvSettings, s.spatial)
+    spatial = s.spatial
     closed_w: list[Expr] = []
     for o in range(s.out_channels):
         g_o = g[o * p_size : (o + 1) * p_size]

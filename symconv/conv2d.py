@@ -32,7 +32,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
@@ -43,7 +43,7 @@ from symconv.engine import dot, in_session
 from symconv.gradients import derive_gradients
 from symconv.matrix_form import DENSE_CHECK_LIMIT
 from symconv.proof import Proof, Step, check, observe
-from symconv.settings import ConvSettings, as_int, conv_settings
+from symconv.settings import ConvSettings, WindowLayout, as_int, conv_settings
 from symconv.sliding import sliding_outputs
 from symconv.tied import (
     tied_weight_steps,
@@ -160,13 +160,10 @@ class ConvSettings2D:
         )
 
 
-def layout(settings: ConvSettings2D) -> ConvSettings:
-    """``settings`` handed to a 1-D stage (band, data matrix, loss terms).
-
-    Those stages are annotated with the 1-D class but read only the flat interface
-    :class:`ConvSettings2D` provides; the cast says so to the type checker.
-    """
-    return cast(ConvSettings, settings)
+def layout(settings: ConvSettings2D) -> WindowLayout:
+    """``settings`` handed to a 1-D stage (band, data matrix, loss terms), which read
+    only the flat :class:`~symconv.settings.WindowLayout` that :class:`ConvSettings2D` offers."""
+    return settings
 
 
 def axis_pair(value: object, name: str) -> tuple[object, object]:

@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from sympy import Expr, Matrix, S
 
 from symconv.engine import dot
-from symconv.settings import ConvSettings, Padding, as_int, conv_settings
+from symconv.settings import Padding, WindowLayout, as_int, conv_settings
 from symconv.vectors import as_vector
 
 
-def rows_from_settings(x: Sequence[Expr], settings: ConvSettings) -> list[list[Expr]]:
+def rows_from_settings(x: Sequence[Expr], settings: WindowLayout) -> list[list[Expr]]:
     """Windows as rows, zeros where a tap falls on padding (no kernel flip: X holds data)."""
     length = settings.input_length
     return [

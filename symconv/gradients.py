@@ -28,7 +28,7 @@ import sympy
 from sympy import Dummy, Expr, Matrix, S, Symbol
 
 from symconv.engine import TermIndex, is_plain_symbol
-from symconv.settings import ConvSettings, as_int
+from symconv.settings import Layout, as_int
 from symconv.sliding import settings_for, sliding_outputs
 from symconv.vectors import as_vector, check_name, symbolic_vector
 
@@ -46,7 +46,7 @@ def slots(values: Sequence[Expr], name: str) -> tuple[list[Symbol], dict[Symbol,
 
 
 def loss_terms(
-    x: Sequence[Expr], w: Sequence[Expr], g: Sequence[Expr], settings: ConvSettings
+    x: Sequence[Expr], w: Sequence[Expr], g: Sequence[Expr], settings: Layout
 ) -> list[tuple[Expr, Expr, Expr]]:
     """``L = sum_i g_i (sum_k w'_k x_{i*s + k*d - left})`` expanded by linearity."""
     return [
@@ -57,7 +57,7 @@ def loss_terms(
     ]
 
 
-def check_upstream(g: Matrix, settings: ConvSettings, symbols: set[Expr]) -> None:
+def check_upstream(g: Matrix, settings: Layout, symbols: set[Expr]) -> None:
     if len(g) != settings.output_length:
         raise ValueError(
             f"upstream has {len(g)} entries but the layer has {settings.output_length} "
@@ -75,7 +75,7 @@ def check_upstream(g: Matrix, settings: ConvSettings, symbols: set[Expr]) -> Non
 class GradientDerivation:
     """What :func:`derive_gradients` found: slots, the indexed loss and both gradients."""
 
-    settings: ConvSettings
+    settings: Layout
     x: list[Expr]
     w: list[Expr]
     g: list[Expr]
@@ -87,7 +87,7 @@ class GradientDerivation:
 
 
 def derive_gradients(
-    x: list[Expr], w: list[Expr], g: list[Expr], settings: ConvSettings
+    x: list[Expr], w: list[Expr], g: list[Expr], settings: Layout
 ) -> GradientDerivation:
     """Differentiate ``sum_i g_i y_i`` by every input and weight slot, term by term."""
     x_slots, x_back = slots(x, "x")

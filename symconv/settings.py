@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import sympy
 
@@ -132,6 +133,35 @@ class ConvSettings:
             if 0 <= j < length:
                 pairs.append((self.kernel_index(k), j))
         return pairs
+
+
+class Layout(Protocol):
+    """What the sliding, band, data-matrix and gradient stages read from settings.
+
+    :class:`ConvSettings` is one; a 2-D image or a channel layout flattened row-major
+    offers the same over flat indices, so those layers reuse the 1-D stages unchanged.
+    """
+
+    @property
+    def kernel_size(self) -> int: ...
+
+    @property
+    def input_length(self) -> int: ...
+
+    @property
+    def output_length(self) -> int: ...
+
+    @property
+    def flip(self) -> bool: ...
+
+    def taps(self, i: int) -> list[tuple[int, int]]: ...
+
+
+class WindowLayout(Layout, Protocol):
+    """A :class:`Layout` that also says which input each tap reads, padding included
+    (negative or past the end), as the data matrix needs."""
+
+    def input_index(self, i: int, k: int) -> int: ...
 
 
 def conv_settings(

@@ -20,10 +20,12 @@ Matrix([[5, 16, 34, 52, 45, 28]])
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sympy import Expr, Matrix, S
 
 from symconv.engine import dot
-from symconv.settings import ConvSettings, Padding, conv_settings
+from symconv.settings import ConvSettings, Layout, Padding, conv_settings
 from symconv.vectors import as_vector
 
 
@@ -64,7 +66,7 @@ def windows(
     ]
 
 
-def sliding_outputs(x: Matrix, w: Matrix, settings: ConvSettings) -> list[Expr]:
+def sliding_outputs(x: Sequence[Expr], w: Sequence[Expr], settings: Layout) -> list[Expr]:
     """Outputs of the layer for resolved settings, as a list (the engine's currency)."""
     return [dot((w[k], x[j]) for k, j in settings.taps(i)) for i in range(settings.output_length)]
 

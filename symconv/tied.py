@@ -32,7 +32,7 @@ from symconv.datamatrix import data_transpose_times, rows_from_settings
 from symconv.engine import TermIndex, in_session, product, total
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
-from symconv.settings import ConvSettings
+from symconv.settings import Layout
 from symconv.sliding import settings_for
 from symconv.vectors import as_vector
 
@@ -142,7 +142,7 @@ def update_step(
 
 
 def tied_update(
-    grad_w: Sequence[Expr], w: Sequence[Expr], eta: Expr, settings: ConvSettings
+    grad_w: Sequence[Expr], w: Sequence[Expr], eta: Expr, settings: Layout
 ) -> BandedMatrix:
     """``T(w')`` for the step ``w' = w - eta * dL/dw``, built afresh from the new kernel."""
     return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
@@ -152,7 +152,7 @@ def tied_weight_steps(
     x: list[Expr],
     w: list[Expr],
     g: list[Expr],
-    settings: ConvSettings,
+    settings: Layout,
     grad_x: Sequence[Expr],
     grad_w: Sequence[Expr],
     closed_w: Sequence[Expr],

@@ -431,7 +431,7 @@ def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
         )
         crops.append((max(-before, 0), max(-after, 0)))
     spatial: Any = settings[0] if len(settings) == 1 else ConvSettings2D(settings[0], settings[1])
-    full = sliding_outputs(stuffed, layer.w, cast(ConvSettings, spatial))
+    full = sliding_outputs(stuffed, layer.w, spatial)
     full_shape = tuple(s.output_length for s in settings)
     kept = []
     for index in itertools.product(*[range(n) for n in full_shape]):
@@ -451,7 +451,7 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
     out = scatter(layer)
     forward = layer.forward_layout
     if t is None:
-        t = band_from_settings(layer.w, cast(ConvSettings, forward))
+        t = band_from_settings(layer.w, forward)
     g = padded_upstream(layer)
 
     def plus_bias(values: list[Expr]) -> list[Expr]:
