@@ -68,11 +68,20 @@ class Memo:
     """
 
     def __init__(self) -> None:
-        # Keyed by the factors' ids: hashing ints is several times cheaper than hashing
-        # SymPy objects. The stored product holds its factors, so while the memo lives
-        # no id in a key can be reused by another object.
-        self.products: dict[tuple[int, ...], Expr] = {}
-        self.keys: dict[int, tuple[Expr, tuple[int, tuple[Any, ...]]]] = {}
+        # Keyed by the factors' ids folded into one int (see ids_key): hashing ints is
+        # several times cheaper than hashing SymPy objects, and one int is a third of the
+        # memory of a tuple of ints. The stored product holds its factors, so while the
+        # memo lives no id in a key can be reused by another object.
+        self.products: dict[int, Expr] = {}
+        self.keys: dict[int, tuple[Expr, tuple[Any, ...]]] = {}
+
+
+def ids_key(factors: Sequence[Expr]) -> int:
+    """The factors' ids, in order, folded into one int (ids are below 2**64)."""
+    key = 0
+    for factor in factors:
+        key = (key << 64) | id(factor)
+    return key
 
 
 ACTIVE: ContextVar[Memo | None] = ContextVar("symconv_memo", default=None)
@@ -124,12 +133,11 @@ def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
     memo = ACTIVE.get()
     if memo is None:
         return Mul._from_args(factors, True)
-    ids = tuple(map(id, factors))
+    ids = ids_key(factors)
     built = memo.products.get(ids)
     if built is None:
         built = memo.products[ids] = Mul._from_args(factors, True)
-        key = (len(factors), tuple(symbol_key(f) for f in factors))
-        memo.keys[id(built)] = (built, key)  # type: ignore[assignment]
+        memo.keys[id(built)] = (built, (len(factors), *map(symbol_key, factors)))
     return built
 
 
@@ -153,33 +161,25 @@ def product(factors: Factors) -> Expr:
     if all(type(f) is Symbol for f in factors):
         if len(factors) == 1:
             return factors[0]
-        memo = ACTIVE.get()
-        if memo is None:
-            return symbols_product(tuple(factors))
-        ids = tuple(map(id, factors))
-        built = memo.products.get(ids)
-        if built is None:
-            built = symbols_product(tuple(factors))
-            if type(built) is Mul and all(a in built.args for a in factors):
-                memo.products[ids] = built  # its args keep these ids alive
-        return built
+        return symbols_product(tuple(factors))  # remembered under its sorted factors
     return Mul(*factors)
 
 
-def compute_term_key(term: Expr) -> tuple[int, tuple[Any, ...]] | None:
-    """Basic.compare's order for a Mul of plain symbols, or None for any other term."""
+def compute_term_key(term: Expr) -> tuple[Any, ...] | None:
+    """Basic.compare's order for a Mul of plain symbols, or None for any other term:
+    the number of factors, then the factors' keys in order (one flat tuple)."""
     if type(term) is not Mul:
         return None
-    keys = []
+    keys: list[Any] = [len(term.args)]
     for factor in term.args:
         key = symbol_key(factor) if type(factor) is Symbol else None
         if key is None:
             return None
         keys.append(key)
-    return (len(keys), tuple(keys))
+    return tuple(keys)
 
 
-def term_key(term: Expr) -> tuple[int, tuple[Any, ...]] | None:
+def term_key(term: Expr) -> tuple[Any, ...] | None:
     """:func:`compute_term_key`, remembered for the session."""
     memo = ACTIVE.get()
     if memo is None:
@@ -222,28 +222,20 @@ def total(terms: Sequence[Expr]) -> Expr:
     return Add._from_args([term for _, term in keyed], True)
 
 
-def pair_product(a: Expr, b: Expr, memo: Memo | None) -> Expr:
+def pair_product(a: Expr, b: Expr) -> Expr:
     """``product((a, b))`` with the common case, two plain symbols, inlined: every
     sliding dot product, loss term and gradient term goes through here."""
     if type(a) is Symbol and type(b) is Symbol:
-        if memo is not None:
-            built = memo.products.get((id(a), id(b)))
-            if built is not None:
-                return built
         key_a, key_b = symbol_key(a), symbol_key(b)
         if key_a is not None and key_b is not None and key_a != key_b:
-            built = sorted_product((a, b) if key_a < key_b else (b, a))
-            if memo is not None:
-                memo.products[(id(a), id(b))] = built  # its args keep both ids alive
-            return built
+            return sorted_product((a, b) if key_a < key_b else (b, a))
     return product((a, b))
 
 
 def dot(pairs: Iterable[tuple[Expr, Expr]]) -> Expr:
     """``sum(a*b for a, b in pairs)`` in canonical form, dropping structural zeros."""
-    memo = ACTIVE.get()
     zero = S.Zero
-    return total([pair_product(a, b, memo) for a, b in pairs if a is not zero and b is not zero])
+    return total([pair_product(a, b) for a, b in pairs if a is not zero and b is not zero])
 
 
 def factor_atoms(factor: Expr) -> Iterable[Expr]:
