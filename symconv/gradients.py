@@ -73,7 +73,11 @@ def check_upstream(g: Matrix, settings: Layout, symbols: set[Expr]) -> None:
 
 @dataclass(frozen=True)
 class GradientDerivation:
-    """What :func:`derive_gradients` found: slots, the indexed loss and both gradients."""
+    """What :func:`derive_gradients` found: the slots differentiated by and both gradients.
+
+    The term index of the loss is not kept: it is as large as the loss itself and, once
+    the gradients are read off, a big derivation runs faster without it in memory.
+    """
 
     settings: Layout
     x: list[Expr]
@@ -81,7 +85,6 @@ class GradientDerivation:
     g: list[Expr]
     x_slots: list[Symbol]
     w_slots: list[Symbol]
-    index: TermIndex
     grad_x: list[Expr]
     grad_w: list[Expr]
 
@@ -101,10 +104,11 @@ def derive_gradients(
     back = {**x_back, **w_back}
     grad_x = [index.gradient(s) for s in x_slots]
     grad_w = [index.gradient(s) for s in w_slots]
+    del index  # as large as the loss; nothing after this reads it
     if back:
         grad_x = [e.xreplace(back) for e in grad_x]
         grad_w = [e.xreplace(back) for e in grad_w]
-    return GradientDerivation(settings, x, w, g, x_slots, w_slots, index, grad_x, grad_w)
+    return GradientDerivation(settings, x, w, g, x_slots, w_slots, grad_x, grad_w)
 
 
 def conv1d_grads(
