@@ -25,15 +25,15 @@ from typing import Any
 import sympy
 from sympy import Expr, Matrix
 
-from symconv.banded import BandedMatrix, band_from_settings
+from symconv.banded import BandedMatrix
 from symconv.datamatrix import rows_from_settings
 from symconv.engine import in_session
-from symconv.gradients import activation_function, derive_gradients
+from symconv.gradients import activation_function
 from symconv.latex import kept
-from symconv.matrix_form import matrix_form_steps
+from symconv.matrix_form import prove_matrix_form
 from symconv.proof import Proof
 from symconv.settings import ConvSettings
-from symconv.sliding import settings_for, sliding_outputs
+from symconv.sliding import settings_for
 from symconv.tied import prove_tied_gradients
 from symconv.vectors import as_vector, symbolic_vector
 
@@ -110,19 +110,19 @@ def derive(
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip)
-    say("windows and sliding dot products")
+    say("windows and sliding dot products with the proof of the matrix form")
+    options = dict(
+        stride=settings.stride,
+        padding=settings.padding_pair,
+        dilation=settings.dilation,
+        flip=settings.flip,
+    )
+    matrix_form = prove_matrix_form(xs, ws, **options)
+    # The proof's first step holds the sliding outputs and the band it checked them with.
+    banded = matrix_form.step("banded product")
+    outputs, t = Matrix(banded.lhs), banded.details["band"]
     rows = rows_from_settings(list(xs), settings)
-    outputs = Matrix(sliding_outputs(list(xs), list(ws), settings))
-    t = band_from_settings(list(ws), settings)
-    say("proof of the matrix form")
-    steps = matrix_form_steps(list(xs), list(ws), settings)
-    proofs = [
-        Proof(
-            "Matrix form of a 1-D convolution layer",
-            "conv1d(x, w) = T(w) x = X(x) w",
-            steps,
-        )
-    ]
+    proofs = [matrix_form]
     f = activation_function(activation) if activation is not None else None
     activated = outputs.applyfunc(f) if f is not None else None
     d = Derivation(
@@ -143,19 +143,12 @@ def derive(
             else as_vector(upstream, "upstream")
         )
         say("gradients and the tied-weight proof")
-        derived = derive_gradients(list(xs), list(ws), list(gs), settings)
-        d.upstream, d.grad_x, d.grad_w = gs, Matrix(derived.grad_x), Matrix(derived.grad_w)
-        d.proofs.append(
-            prove_tied_gradients(
-                xs,
-                ws,
-                gs,
-                stride=settings.stride,
-                padding=settings.padding_pair,
-                dilation=settings.dilation,
-                flip=settings.flip,
-            )
-        )
+        tied = prove_tied_gradients(xs, ws, gs, **options)
+        # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx.
+        d.upstream = gs
+        d.grad_w = Matrix(tied.step("weight gradient is X^T g").lhs)
+        d.grad_x = Matrix(tied.step("input gradient is T^T g").lhs)
+        d.proofs.append(tied)
     return d
 
 
