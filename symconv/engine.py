@@ -46,7 +46,7 @@ Factors = Sequence[Expr]
 
 def is_plain_symbol(factor: object) -> bool:
     """A commutative ``Symbol`` (not a subclass): its place in a product is its key's."""
-    return isinstance(factor, Symbol) and type(factor) is Symbol and bool(factor.is_commutative)
+    return type(factor) is Symbol and bool(factor.is_commutative)  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1 << 20)
@@ -203,18 +203,11 @@ def total(terms: Sequence[Expr]) -> Expr:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
-    memo = ACTIVE.get()
-    known = memo.keys if memo is not None else {}
     keyed: list[tuple[Any, Expr]] = []
     for term in terms:
-        key: Any
-        entry = known.get(id(term))
-        if entry is not None and entry[0] is term:
-            key = entry[1]
-        else:
-            key = term_key(term)
-            if key is None:
-                return Add(*terms)
+        key = term_key(term)
+        if key is None:
+            return Add(*terms)
         keyed.append((key, term))
     if len(set(terms)) != len(terms):
         return Add(*terms)  # like terms: let Add collect them

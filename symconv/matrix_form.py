@@ -13,6 +13,8 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+
 from sympy import Expr, MatrixBase
 
 from symconv.banded import BandedMatrix, band_from_settings
@@ -128,7 +130,7 @@ def matrix_form_steps(
                     labels=labels,
                 )
             )
-        unflipped = ConvSettings(**{**settings.__dict__, "flip": False})
+        unflipped = dataclasses.replace(settings, flip=False)
         steps.append(
             check(
                 "flip",
@@ -139,7 +141,7 @@ def matrix_form_steps(
             )
         )
     else:
-        flipped = ConvSettings(**{**settings.__dict__, "flip": True})
+        flipped = dataclasses.replace(settings, flip=True)
         steps.append(
             check(
                 "flip",

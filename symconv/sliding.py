@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sympy import Expr, Matrix, S
+from sympy import Expr, Matrix
 
+from symconv.datamatrix import rows_from_settings
 from symconv.engine import dot
 from symconv.settings import ConvSettings, Layout, Padding, conv_settings
 from symconv.vectors import as_vector
@@ -57,13 +58,7 @@ def windows(
     """
     xs = as_vector(x, "input x")
     s = conv_settings(kernel_size, len(xs), stride=stride, padding=padding, dilation=dilation)
-    return [
-        [
-            xs[j] if 0 <= j < len(xs) else S.Zero
-            for j in (s.input_index(i, k) for k in range(s.kernel_size))
-        ]
-        for i in range(s.output_length)
-    ]
+    return rows_from_settings(list(xs), s)
 
 
 def sliding_outputs(x: Sequence[Expr], w: Sequence[Expr], settings: Layout) -> list[Expr]:

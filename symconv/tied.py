@@ -160,7 +160,7 @@ def tied_weight_steps(
     weight_labels: Sequence[Any],
     input_labels: Sequence[Any],
     weight_law: str = "dL/dw_k = sum_i g_i x_(input under tap k of output i): X's columns against g",
-    loss: Expr | None = None,
+    show_loss: bool = False,
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
@@ -176,7 +176,7 @@ def tied_weight_steps(
             closed_w,
             law=weight_law,
             labels=weight_labels,
-            details={"loss": loss},
+            details={"loss": loss_expression(g, t, x) if show_loss else None},
         ),
         check(
             "input gradient is T^T g",
@@ -319,7 +319,6 @@ def prove_tied_gradients(
     settings = settings_for(xs, ws, stride, padding, dilation, flip)
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     x_list, g_list = list(xs), list(gs)
-    t = band_from_settings(list(ws), settings)
 
     rows = rows_from_settings(x_list, settings)
     closed_w = data_transpose_times(rows, g_list)
@@ -336,7 +335,7 @@ def prove_tied_gradients(
         weight_labels=[(k,) for k in range(len(ws))],
         input_labels=[(j,) for j in range(len(xs))],
         weight_law="dL/dw_k = sum_i g_i x_{i*s + k*d - left} (correlation of x with g)",
-        loss=loss_expression(g_list, t, x_list),
+        show_loss=True,
     )
     return Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
