@@ -74,7 +74,7 @@ def as_entry(value: object, where: str) -> sympy.Expr:
         plain = item() if callable(item) else value
         if isinstance(plain, bool):
             raise TypeError(f"{where} is the bool {plain!r}; use a number")
-        return sympy.sympify(plain)  # a Python number, never text
+        return sympy.sympify(plain, strict=True)  # a Python number, never text
     raise TypeError(
         f"{where} is {value!r} of type {type(value).__name__}; use a number or a sympy expression"
     )
