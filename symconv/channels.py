@@ -449,7 +449,7 @@ def derive_channel_gradients(layer: ChannelLayer, g: list[Expr]) -> ChannelGradi
     back = {**x_back, **w_back, **b_back}
 
     def grads(symbols: Sequence[Any]) -> list[Expr]:
-        found = [index.gradient(s) for s in symbols]
+        found = index.gradients(list(symbols))
         return [e.xreplace(back) for e in found] if back else found
 
     return ChannelGradients(

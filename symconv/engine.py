@@ -29,7 +29,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache, wraps
+from functools import wraps
+from itertools import islice
+from operator import eq, itemgetter
 from typing import Any, TypeVar
 
 import sympy
@@ -49,8 +51,7 @@ def is_plain_symbol(factor: object) -> bool:
     return type(factor) is Symbol and bool(factor.is_commutative)  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=1 << 20)
-def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
+def compute_symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     """Basic.compare's order for a plain symbol as a sort key; None if not commutative."""
     if not symbol.is_commutative:
         return None
@@ -59,7 +60,7 @@ def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
 
 
 class Memo:
-    """Products and their sort keys built during one derivation.
+    """Products, sort keys and symbol keys built during one derivation.
 
     A derivation builds the same product several times (the outputs, T x, X w, the
     loss terms); remembering them makes the repeats free and keeps equal products
@@ -68,16 +69,24 @@ class Memo:
     """
 
     def __init__(self) -> None:
-        # Keyed by the factors' ids folded into one int (see ids_key): hashing ints is
-        # several times cheaper than hashing SymPy objects, and one int is a third of the
-        # memory of a tuple of ints. The stored product holds its factors, so while the
-        # memo lives no id in a key can be reused by another object.
+        # Keyed by ids folded into one int (see ids_key): hashing ints is several times
+        # cheaper than hashing SymPy objects (Basic.__hash__ is Python code), and one int
+        # is a third of the memory of a tuple of ints. Every value holds the objects
+        # whose ids make its key, so while the memo lives no such id can be reused.
         self.products: dict[int, Expr] = {}
-        self.keys: dict[int, tuple[Expr, tuple[Any, ...]]] = {}
+        self.keys: dict[int, tuple[Any, ...]] = {}
+        # Terms whose key is remembered but that no product above holds.
+        self.kept: list[Expr] = []
+        self.symbols: dict[int, tuple[Symbol, tuple[int, tuple[Any, ...]] | None]] = {}
 
 
 def ids_key(factors: Sequence[Expr]) -> int:
-    """The factors' ids, in order, folded into one int (ids are below 2**64)."""
+    """The factors' ids folded into one int (ids are below 2**64): in order, except that
+    a pair is folded smaller id first, so :func:`pair_product` finds a product of two
+    without knowing their order in it."""
+    if len(factors) == 2:
+        first, second = id(factors[0]), id(factors[1])
+        return (first << 64) | second if first < second else (second << 64) | first
     key = 0
     for factor in factors:
         key = (key << 64) | id(factor)
@@ -85,6 +94,19 @@ def ids_key(factors: Sequence[Expr]) -> int:
 
 
 ACTIVE: ContextVar[Memo | None] = ContextVar("symconv_memo", default=None)
+
+
+def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
+    """:func:`compute_symbol_key`, remembered for the session."""
+    memo = ACTIVE.get()
+    if memo is None:
+        return compute_symbol_key(symbol)
+    known = memo.symbols.get(id(symbol))
+    if known is None:
+        key = compute_symbol_key(symbol)
+        memo.symbols[id(symbol)] = (symbol, key)
+        return key
+    return known[1]
 
 
 @contextmanager
@@ -137,7 +159,7 @@ def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
     built = memo.products.get(ids)
     if built is None:
         built = memo.products[ids] = Mul._from_args(factors, True)
-        memo.keys[id(built)] = (built, (len(factors), *map(symbol_key, factors)))
+        memo.keys[id(built)] = (len(factors), *map(symbol_key, factors))
     return built
 
 
@@ -185,11 +207,12 @@ def term_key(term: Expr) -> tuple[Any, ...] | None:
     if memo is None:
         return compute_term_key(term)
     known = memo.keys.get(id(term))
-    if known is not None and known[0] is term:
-        return known[1]
+    if known is not None:
+        return known
     key = compute_term_key(term)
     if key is not None:
-        memo.keys[id(term)] = (term, key)
+        memo.keys[id(term)] = key
+        memo.kept.append(term)
     return key
 
 
@@ -203,22 +226,34 @@ def total(terms: Sequence[Expr]) -> Expr:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
+    memo = ACTIVE.get()
+    known = memo.keys if memo is not None else {}
     keyed: list[tuple[Any, Expr]] = []
     for term in terms:
-        key = term_key(term)
+        key = known.get(id(term)) or term_key(term)
         if key is None:
             return Add(*terms)
         keyed.append((key, term))
-    if len(set(terms)) != len(terms):
-        return Add(*terms)  # like terms: let Add collect them
-    keyed.sort(key=lambda pair: pair[0])
+    keyed.sort(key=itemgetter(0))
+    keys = [key for key, _ in keyed]
+    if any(map(eq, keys, islice(keys, 1, None))):
+        return Add(*terms)  # like terms (equal keys are equal terms): let Add collect them
     return Add._from_args([term for _, term in keyed], True)
 
 
 def pair_product(a: Expr, b: Expr) -> Expr:
     """``product((a, b))`` with the common case, two plain symbols, inlined: every
-    sliding dot product, loss term and gradient term goes through here."""
-    if type(a) is Symbol and type(b) is Symbol:
+    sliding dot product, loss term and gradient term goes through here. A product built
+    before in the session is found by the pair's ids alone."""
+    if type(a) is Symbol and type(b) is Symbol and a is not b:
+        memo = ACTIVE.get()
+        if memo is not None:
+            first, second = id(a), id(b)
+            built = memo.products.get(
+                (first << 64) | second if first < second else (second << 64) | first
+            )
+            if built is not None:
+                return built
         key_a, key_b = symbol_key(a), symbol_key(b)
         if key_a is not None and key_b is not None and key_a != key_b:
             return sorted_product((a, b) if key_a < key_b else (b, a))
@@ -275,55 +310,91 @@ def derivative(factors: Factors, symbol: Symbol) -> Expr:
 
 
 class TermIndex:
-    """A sum of products with an index from each symbol to the terms that contain it.
+    """A sum of products, differentiated term by term.
 
-    Differentiating the sum by a symbol visits only those terms: a loss of ``m*n`` terms
-    is differentiated by all its ``m + n`` symbols in ``O(m*n)`` work, where
-    ``sympy.diff`` of the whole sum per symbol costs ``O(m*n)`` for each of them.
+    :meth:`gradients` takes every wanted derivative in one pass over the terms: each
+    term hands each of its symbols the product of its other factors (the product rule
+    for distinct symbols), so a loss of ``m*n`` terms is differentiated by all its
+    ``m + n`` symbols in ``O(m*n)`` work, where ``sympy.diff`` of the whole sum costs
+    ``O(m*n)`` per symbol. :meth:`gradient` takes one derivative through an index from
+    each symbol to the terms that contain it, built the first time it is asked for.
 
     >>> from sympy import symbols
     >>> g, w, x, y = symbols("g w x y")
     >>> index = TermIndex([(g, w, x), (g, w, y)])
     >>> index.gradient(w)
     g*x + g*y
+    >>> index.gradients([x, w])
+    [g*w, g*x + g*y]
     """
 
     def __init__(self, terms: Iterable[Factors]) -> None:
+        #: The terms' factors; a product of distinct plain symbols is stored in Mul's
+        #: order (so dropping one factor leaves a sorted product) and marked plain.
         self.terms: list[tuple[Expr, ...]] = []
-        # atom -> (term, position of the atom among the term's factors); the position is
-        # -1 when the term is not a product of distinct plain symbols.
-        self.containing: dict[Expr, list[tuple[int, int]]] = defaultdict(list)
-        for position, raw in enumerate(terms):
+        self.plain = bytearray()
+        for raw in terms:
             factors = tuple(raw)
             keys = [symbol_key(f) if type(f) is Symbol else None for f in factors]
             if None not in keys and len(set(factors)) == len(factors):
-                # Stored in Mul's order, so dropping one factor leaves a sorted product.
-                ordered = sorted(zip(keys, factors), key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
-                factors = tuple(f for _, f in ordered)
+                ordered = sorted(zip(keys, factors), key=itemgetter(0))
+                self.terms.append(tuple(f for _, f in ordered))
+                self.plain.append(1)
+            else:
                 self.terms.append(factors)
-                for place, factor in enumerate(factors):
-                    self.containing[factor].append((position, place))
-                continue
-            self.terms.append(factors)
-            seen: set[Expr] = set()
-            for factor in factors:
-                for atom in factor_atoms(factor):
-                    if atom not in seen:
-                        seen.add(atom)
-                        self.containing[atom].append((position, -1))
+                self.plain.append(0)
+        self._containing: dict[Expr, list[int]] | None = None
 
-    def gradient(self, symbol: Symbol) -> Expr:
-        """d(sum of terms)/d(symbol), term by term.
+    @staticmethod
+    def atoms(factors: tuple[Expr, ...]) -> set[Expr]:
+        return {atom for factor in factors for atom in factor_atoms(factor)}
 
-        In a product of distinct symbols the symbol's derivative is 1 and every other
-        factor's is 0, so the product rule leaves the other factors; any other term goes
-        through :func:`derivative`.
+    @staticmethod
+    def rest(factors: tuple[Expr, ...], place: int) -> Expr:
+        """d/d(factors[place]) of a plain term: the product of the other factors."""
+        if len(factors) == 1:
+            return S.One
+        return sorted_product(factors[:place] + factors[place + 1 :])
+
+    def gradients(self, symbols: Sequence[Expr]) -> list[Expr]:
+        """``[d(sum of terms)/d(s) for s in symbols]`` in one pass over the terms.
+
+        Terms that are not products of distinct plain symbols go through
+        :func:`derivative` (the general product rule) for each wanted symbol they hold.
         """
+        parts: dict[Expr, list[Expr]] = {s: [] for s in symbols}
+        for factors, plain in zip(self.terms, self.plain):
+            if plain:
+                for place, factor in enumerate(factors):
+                    found = parts.get(factor)
+                    if found is not None:
+                        found.append(self.rest(factors, place))
+                continue
+            for atom in self.atoms(factors):
+                found = parts.get(atom)
+                if found is not None:
+                    part = derivative(factors, atom)
+                    if part is not S.Zero:
+                        found.append(part)
+        return [total(parts[s]) for s in symbols]
+
+    def containing(self, symbol: Expr) -> list[int]:
+        """The positions of the terms that hold ``symbol`` (the index, built once)."""
+        if self._containing is None:
+            index: dict[Expr, list[int]] = defaultdict(list)
+            for position, (factors, plain) in enumerate(zip(self.terms, self.plain)):
+                for atom in factors if plain else self.atoms(factors):
+                    index[atom].append(position)
+            self._containing = dict(index)
+        return self._containing.get(symbol, [])
+
+    def gradient(self, symbol: Expr) -> Expr:
+        """d(sum of terms)/d(symbol), visiting only the terms that hold it."""
         parts = []
-        for position, place in self.containing.get(symbol, ()):
+        for position in self.containing(symbol):
             factors = self.terms[position]
-            if place >= 0:
-                parts.append(sorted_product(factors[:place] + factors[place + 1 :]))
+            if self.plain[position]:
+                parts.append(self.rest(factors, factors.index(symbol)))
             else:
                 part = derivative(factors, symbol)
                 if part is not S.Zero:

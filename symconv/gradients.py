@@ -102,8 +102,8 @@ def derive_gradients(
     )
     index = TermIndex(loss_terms(x_slots, w_slots, g, settings))
     back = {**x_back, **w_back}
-    grad_x = [index.gradient(s) for s in x_slots]
-    grad_w = [index.gradient(s) for s in w_slots]
+    found = index.gradients(x_slots + w_slots)
+    grad_x, grad_w = found[: len(x_slots)], found[len(x_slots) :]
     del index  # as large as the loss; nothing after this reads it
     if back:
         grad_x = [e.xreplace(back) for e in grad_x]

@@ -41,8 +41,19 @@ from symconv.vectors import as_vector
 DENSE_UNTIE_LIMIT = 4096
 
 
-def untied_symbol(i: int, j: int) -> Symbol:
-    return Symbol(f"u{i}_{j}")
+def untied_prefix(*vectors: Sequence[Expr]) -> str:
+    """A name prefix for the untied entries ``u<i>_<j>`` that no symbol of the layer
+    starts with, so an input named ``u0_1`` is never mistaken for an entry of U."""
+    names = {
+        str(symbol)
+        for vector in vectors
+        for value in vector
+        for symbol in getattr(value, "free_symbols", ())
+    }
+    prefix = "u"
+    while any(name.startswith(prefix) for name in names):
+        prefix += "u"
+    return prefix
 
 
 def untied_entries(t: BandedMatrix) -> list[Entry]:
@@ -64,10 +75,24 @@ def untied_gradients(
     x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry]
 ) -> dict[Entry, Expr]:
     """``dL/du_ij`` for the fully connected layer ``z = U x``, ``L = sum_i g_i z_i``,
-    differentiated term by term."""
-    u = {entry: untied_symbol(*entry) for entry in entries}
-    index = TermIndex((g[i], u[i, j], x[j]) for i, j in entries if g[i] is not S.Zero)
-    return {entry: index.gradient(u[entry]) for entry in entries}
+    differentiated term by term.
+
+    ``u_ij`` occurs only in row i's part ``g_i sum_j u_ij x_j`` of L (the entries are
+    distinct symbols, named apart from x and g), so the loss is indexed and
+    differentiated one row at a time: the same terms are visited as with one index of
+    the whole loss, and a row's symbols and index are freed before the next row's.
+    """
+    prefix = untied_prefix(x, g)
+    rows: dict[int, list[Entry]] = {}
+    for entry in entries:
+        rows.setdefault(entry[0], []).append(entry)
+    gradients: dict[Entry, Expr] = {}
+    for i, row in rows.items():
+        u = [Symbol(f"{prefix}{i}_{j}") for _, j in row]
+        terms = [(g[i], u_ij, x[j]) for u_ij, (_, j) in zip(u, row)]
+        index = TermIndex(terms if g[i] is not S.Zero else [])
+        gradients.update(zip(row, index.gradients(u)))
+    return gradients
 
 
 def tie_summation_step(
@@ -353,6 +378,7 @@ __all__ = [
     "prove_tied_gradients",
     "tie_summation_step",
     "update_step",
-    "untied_gradients",
     "untied_entries",
+    "untied_gradients",
+    "untied_prefix",
 ]

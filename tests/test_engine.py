@@ -81,8 +81,20 @@ def test_term_index_gradient_matches_diff(seed):
     index = TermIndex(terms)
     whole = Add(*[Mul(*t) for t in terms])
     assert sympy.expand(index.expression() - whole) == 0
-    for s in syms:
+    wanted = list(syms) + [syms[0]]  # a symbol asked for twice gets its gradient twice
+    in_one_pass = index.gradients(wanted)
+    assert len(in_one_pass) == len(wanted)
+    for s, found in zip(wanted, in_one_pass):
         assert sympy.expand(index.gradient(s) - sympy.diff(whole, s)) == 0
+        assert sympy.expand(found - sympy.diff(whole, s)) == 0
+
+
+def test_gradients_in_one_pass_equal_gradient_one_at_a_time():
+    g, u, x, y = sympy.symbols("g u x y")
+    index = TermIndex([(g, u, x), (y,), (g, x, y)])
+    assert index.gradients([x, y, u]) == [g * u + g * y, g * x + 1, g * x]
+    assert index.gradients([x, y, u]) == [index.gradient(s) for s in (x, y, u)]
+    assert index.gradients([sympy.Symbol("absent")]) == [0]
 
 
 def test_same_says_how():
