@@ -74,19 +74,17 @@ class Memo:
         # is a third of the memory of a tuple of ints. Every value holds the objects
         # whose ids make its key, so while the memo lives no such id can be reused.
         self.products: dict[int, Expr] = {}
-        self.keys: dict[int, tuple[Any, ...]] = {}
-        # Terms whose key is remembered but that no product above holds.
-        self.kept: list[Expr] = []
-        self.symbols: dict[int, tuple[Symbol, tuple[int, tuple[Any, ...]] | None]] = {}
+        # Products of two symbols, under each factor: pairs[a][b] is pairs[b][a] is a*b.
+        # Keyed by the symbols themselves, so a hit compares pointers, and split by
+        # factor, so the tables a convolution's rows look up stay small and warm.
+        self.pairs: dict[Symbol, dict[Symbol, Expr]] = {}
+        self.symbols: dict[int, tuple[int, tuple[Any, ...]] | None] = {}
+        # The symbols whose keys are remembered, kept alive so their ids stay theirs.
+        self.kept: list[Symbol] = []
 
 
 def ids_key(factors: Sequence[Expr]) -> int:
-    """The factors' ids folded into one int (ids are below 2**64): in order, except that
-    a pair is folded smaller id first, so :func:`pair_product` finds a product of two
-    without knowing their order in it."""
-    if len(factors) == 2:
-        first, second = id(factors[0]), id(factors[1])
-        return (first << 64) | second if first < second else (second << 64) | first
+    """The factors' ids, in order, folded into one int (ids are below 2**64)."""
     key = 0
     for factor in factors:
         key = (key << 64) | id(factor)
@@ -101,12 +99,11 @@ def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     memo = ACTIVE.get()
     if memo is None:
         return compute_symbol_key(symbol)
-    known = memo.symbols.get(id(symbol))
-    if known is None:
-        key = compute_symbol_key(symbol)
-        memo.symbols[id(symbol)] = (symbol, key)
-        return key
-    return known[1]
+    known = memo.symbols.get(id(symbol), False)
+    if known is False:
+        known = memo.symbols[id(symbol)] = compute_symbol_key(symbol)
+        memo.kept.append(symbol)
+    return known
 
 
 @contextmanager
@@ -155,11 +152,20 @@ def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
     memo = ACTIVE.get()
     if memo is None:
         return Mul._from_args(factors, True)
+    if len(factors) == 2:
+        a, b = factors
+        partners = memo.pairs.get(a)
+        if partners is None:
+            partners = memo.pairs[a] = {}
+        built = partners.get(b)
+        if built is None:
+            built = partners[b] = Mul._from_args(factors, True)
+            memo.pairs.setdefault(b, {})[a] = built
+        return built
     ids = ids_key(factors)
     built = memo.products.get(ids)
     if built is None:
         built = memo.products[ids] = Mul._from_args(factors, True)
-        memo.keys[id(built)] = (len(factors), *map(symbol_key, factors))
     return built
 
 
@@ -187,9 +193,14 @@ def product(factors: Factors) -> Expr:
     return Mul(*factors)
 
 
-def compute_term_key(term: Expr) -> tuple[Any, ...] | None:
+def term_key(term: Expr) -> tuple[Any, ...] | None:
     """Basic.compare's order for a Mul of plain symbols, or None for any other term:
-    the number of factors, then the factors' keys in order (one flat tuple)."""
+    the number of factors, then the factors' keys in order (one flat tuple).
+
+    Built from the factors' keys each time rather than remembered per term: a table of
+    every term's key is as large as the derivation, and looking terms up in it at random
+    costs more than the few symbol keys (a small table) it saves.
+    """
     if type(term) is not Mul:
         return None
     keys: list[Any] = [len(term.args)]
@@ -199,21 +210,6 @@ def compute_term_key(term: Expr) -> tuple[Any, ...] | None:
             return None
         keys.append(key)
     return tuple(keys)
-
-
-def term_key(term: Expr) -> tuple[Any, ...] | None:
-    """:func:`compute_term_key`, remembered for the session."""
-    memo = ACTIVE.get()
-    if memo is None:
-        return compute_term_key(term)
-    known = memo.keys.get(id(term))
-    if known is not None:
-        return known
-    key = compute_term_key(term)
-    if key is not None:
-        memo.keys[id(term)] = key
-        memo.kept.append(term)
-    return key
 
 
 def total(terms: Sequence[Expr]) -> Expr:
@@ -226,11 +222,9 @@ def total(terms: Sequence[Expr]) -> Expr:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
-    memo = ACTIVE.get()
-    known = memo.keys if memo is not None else {}
     keyed: list[tuple[Any, Expr]] = []
     for term in terms:
-        key = known.get(id(term)) or term_key(term)
+        key = term_key(term)
         if key is None:
             return Add(*terms)
         keyed.append((key, term))
@@ -244,16 +238,15 @@ def total(terms: Sequence[Expr]) -> Expr:
 def pair_product(a: Expr, b: Expr) -> Expr:
     """``product((a, b))`` with the common case, two plain symbols, inlined: every
     sliding dot product, loss term and gradient term goes through here. A product built
-    before in the session is found by the pair's ids alone."""
+    before in the session is found without computing any key."""
     if type(a) is Symbol and type(b) is Symbol and a is not b:
         memo = ACTIVE.get()
         if memo is not None:
-            first, second = id(a), id(b)
-            built = memo.products.get(
-                (first << 64) | second if first < second else (second << 64) | first
-            )
-            if built is not None:
-                return built
+            partners = memo.pairs.get(a)
+            if partners is not None:
+                built = partners.get(b)
+                if built is not None:
+                    return built
         key_a, key_b = symbol_key(a), symbol_key(b)
         if key_a is not None and key_b is not None and key_a != key_b:
             return sorted_product((a, b) if key_a < key_b else (b, a))
