@@ -25,9 +25,9 @@ Matrix([
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sympy import Expr, Matrix, zeros
 
@@ -36,6 +36,8 @@ from symconv.settings import Layout, as_int, conv_settings
 from symconv.vectors import as_vector
 
 Entry = tuple[int, int]
+
+first = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -59,23 +61,23 @@ class BandedMatrix:
     def rows(self) -> list[list[tuple[int, Expr]]]:
         """Row ``i`` as its ``(column, weight)`` pairs, columns ascending."""
         rows: list[list[tuple[int, Expr]]] = [[] for _ in range(self.shape[0])]
-        for (i, j), k in sorted(self.ties.items()):
+        for (i, j), k in self.ties.items():
             rows[i].append((j, self.weights[k]))
-        return rows
+        return [sorted(row, key=first) for row in rows]  # each row is short: K entries
 
     def columns(self) -> list[list[tuple[int, Expr]]]:
         """Column ``j`` as its ``(row, weight)`` pairs, rows ascending."""
         columns: list[list[tuple[int, Expr]]] = [[] for _ in range(self.shape[1])]
-        for (i, j), k in sorted(self.ties.items()):
+        for (i, j), k in self.ties.items():
             columns[j].append((i, self.weights[k]))
-        return columns
+        return [sorted(column, key=first) for column in columns]
 
     def tie_sets(self) -> dict[int, list[Entry]]:
         """For each weight index, the entries of T that hold it (row-major order)."""
-        sets: dict[int, list[Entry]] = defaultdict(list)
-        for entry, k in sorted(self.ties.items()):
+        sets: dict[int, list[Entry]] = {k: [] for k in range(len(self.weights))}
+        for entry, k in self.ties.items():
             sets[k].append(entry)
-        return {k: sets.get(k, []) for k in range(len(self.weights))}
+        return {k: sorted(entries) for k, entries in sets.items()}
 
     def matvec(self, x: Sequence[Expr]) -> list[Expr]:
         """``T * x`` over the band only."""

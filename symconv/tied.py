@@ -29,7 +29,7 @@ from sympy import Add, Expr, Mul, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import TermIndex, in_session, product, total
+from symconv.engine import TermIndex, in_session, pair_product, total
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import Layout
@@ -62,13 +62,16 @@ def untied_entries(t: BandedMatrix) -> list[Entry]:
     rows, cols = t.shape
     if rows * cols <= DENSE_UNTIE_LIMIT:
         return [(i, j) for i in range(rows) for j in range(cols)]
-    chosen = set(t.ties)
-    for i, row in enumerate(t.rows()):
-        if row:
-            for j in (row[0][0] - 1, row[-1][0] + 1):
-                if 0 <= j < cols and (i, j) not in t.ties:
-                    chosen.add((i, j))
-    return sorted(chosen)
+    chosen: list[Entry] = []
+    for i, row in enumerate(t.rows()):  # columns ascending: the entries come out sorted
+        if not row:
+            continue
+        if row[0][0] > 0:
+            chosen.append((i, row[0][0] - 1))
+        chosen.extend((i, j) for j, _ in row)
+        if row[-1][0] + 1 < cols:
+            chosen.append((i, row[-1][0] + 1))
+    return chosen
 
 
 def untied_gradients(
@@ -104,10 +107,11 @@ def tie_summation_step(
     nothing; the chain rule through ``u_ij = w_k`` (derivative 1 on the tie, 0 elsewhere)
     leaves exactly the sum over the tie set.
     """
-    missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
-    if missing:
+    gathered = [[dl_du.get(e) for e in tie_sets.get(k, ())] for k in range(len(grad_w))]
+    if any(None in parts for parts in gathered):
+        missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
         raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
-    sums = [total([dl_du[e] for e in tie_sets.get(k, ())]) for k in range(len(grad_w))]
+    sums = [total(parts) for parts in gathered]  # type: ignore[arg-type]
     return check(
         "tied gradient is the sum over its entries",
         list(grad_w),
@@ -130,8 +134,9 @@ def update_step(
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
     first entry that breaks it without building the rest.
     """
-    for entry in entries:
-        if entry not in t.ties:
+    ties = [t.ties.get(entry) for entry in entries]
+    for entry, k in zip(entries, ties):
+        if k is None:
             value = updated(entry)
             if value != 0:
                 return Step(
@@ -145,8 +150,7 @@ def update_step(
                     (entry, value, S.Zero),
                 )
     first: dict[int, tuple[Entry, Expr]] = {}
-    for entry in entries:
-        k = t.ties.get(entry)
+    for entry, k in zip(entries, ties):
         if k is None:
             continue
         value = updated(entry)
@@ -217,7 +221,7 @@ def tied_weight_steps(
         check(
             "untied gradient is g_i x_j",
             [dl_du[e] for e in entries],
-            [product((g[i], x[j])) if g[i] is not S.Zero else S.Zero for i, j in entries],
+            [pair_product(g[i], x[j]) if g[i] is not S.Zero else S.Zero for i, j in entries],
             law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
             labels=entries,
             details={
@@ -237,7 +241,7 @@ def tied_weight_steps(
     steps.append(
         observe(
             "zeros stay zero",
-            set(rebuilt.ties) == set(t.ties),
+            rebuilt.ties.keys() == t.ties.keys(),
             law="T(w') has entries exactly where T(w) has",
             details={"band entries": t.nnz},
         )
