@@ -106,6 +106,15 @@ def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     return known
 
 
+def passing_symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
+    """:func:`symbol_key` for a symbol used briefly: found in the session if it is there,
+    computed but not remembered if not, so the session's table of keys stays as small
+    as the layer's own symbols."""
+    memo = ACTIVE.get()
+    known = memo.symbols.get(id(symbol), False) if memo is not None else False
+    return compute_symbol_key(symbol) if known is False else known
+
+
 @contextmanager
 def session() -> Iterator[Memo]:
     """Share one :class:`Memo` across everything built inside; pause the cyclic garbage
@@ -321,14 +330,18 @@ class TermIndex:
     [g*w, g*x + g*y]
     """
 
-    def __init__(self, terms: Iterable[Factors]) -> None:
+    def __init__(
+        self,
+        terms: Iterable[Factors],
+        key: Callable[[Symbol], tuple[int, tuple[Any, ...]] | None] = symbol_key,
+    ) -> None:
         #: The terms' factors; a product of distinct plain symbols is stored in Mul's
         #: order (so dropping one factor leaves a sorted product) and marked plain.
         self.terms: list[tuple[Expr, ...]] = []
         self.plain = bytearray()
         for raw in terms:
             factors = tuple(raw)
-            keys = [symbol_key(f) if type(f) is Symbol else None for f in factors]
+            keys = [key(f) if type(f) is Symbol else None for f in factors]
             if None not in keys and len(set(factors)) == len(factors):
                 ordered = sorted(zip(keys, factors), key=itemgetter(0))
                 self.terms.append(tuple(f for _, f in ordered))

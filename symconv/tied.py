@@ -29,7 +29,7 @@ from sympy import Add, Expr, Mul, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import TermIndex, in_session, pair_product, total
+from symconv.engine import TermIndex, in_session, pair_product, passing_symbol_key, total
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import Layout
@@ -93,7 +93,7 @@ def untied_gradients(
     for i, row in rows.items():
         u = [Symbol(f"{prefix}{i}_{j}") for _, j in row]
         terms = [(g[i], u_ij, x[j]) for u_ij, (_, j) in zip(u, row)]
-        index = TermIndex(terms if g[i] is not S.Zero else [])
+        index = TermIndex(terms if g[i] is not S.Zero else [], key=passing_symbol_key)
         gradients.update(zip(row, index.gradients(u)))
     return gradients
 
