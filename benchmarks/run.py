@@ -123,20 +123,29 @@ def child(kind: str, m: int, n: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def best_of(repeat: int, kind: str, m: int, n: int) -> dict[str, Any]:
-    """The fastest of ``repeat`` fresh-process runs: this machine is a shared VM whose
-    speed drifts 20-40 % between runs, and the minimum is the least disturbed one
-    (timeit's advice)."""
-    runs = [child(kind, m, n) for _ in range(repeat)]
-    return min(runs, key=lambda r: r["seconds"])
+KINDS = ("floor", "matrix_form", "tied", "whole")
 
 
 def bench_1d(sizes: list[tuple[int, int]], repeat: int = 3) -> list[dict[str, Any]]:
+    """Each cell's fastest of ``repeat`` fresh-process runs (timeit's advice: the
+    minimum is the least disturbed run on this shared VM, whose speed drifts 20-40 %).
+
+    The runs go in rounds, every cell once per round, so the fastest run of a small and
+    of a large size come from the same stretches of time: measured size after size, a
+    drift of the machine between the small and the large sizes shows up as growth.
+    """
+    best: dict[tuple[int, int, str], dict[str, Any]] = {}
+    for round_number in range(1, repeat + 1):
+        for m, n in sizes:
+            for kind in KINDS:
+                run = child(kind, m, n)
+                if (m, n, kind) not in best or run["seconds"] < best[m, n, kind]["seconds"]:
+                    best[m, n, kind] = run
+        print(f"  (round {round_number} of {repeat} done)", file=sys.stderr, flush=True)
     rows = []
     for m, n in sizes:
         row: dict[str, Any] = {"m": m, "n": n}
-        for kind in ("floor", "matrix_form", "tied", "whole"):
-            row[kind] = best_of(repeat, kind, m, n)
+        row.update({kind: best[m, n, kind] for kind in KINDS})
         if (m, n) in NAIVE_FORWARD:
             row["naive_forward"] = child("naive_forward", m, n)
         if (m, n) in NAIVE_GRADIENT:
@@ -214,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "\n1-D, valid cross-correlation, symbolic x, w, g "
-        f"(each cell the fastest of {args.repeat} fresh processes; naive ways run once)"
+        f"(each cell the fastest of {args.repeat} fresh processes, in interleaved rounds; naive ways run once)"
     )
     print(HEADER)
     rows = bench_1d(QUICK_1D if args.quick else SIZES_1D, args.repeat)
