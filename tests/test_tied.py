@@ -137,3 +137,26 @@ def test_proof_renders_tie_sets():
     tex = proof.to_latex()
     assert "tied gradient is the sum over its entries" in tex
     assert sympy.latex(Symbol("g0")) in tex
+
+
+@pytest.mark.parametrize(
+    "names", [["u0_0", "u0_1", "a", "b"], ["u", "uu0_1", "uuu", "c"], ["a", "b", "c", "d"]]
+)
+def test_inputs_named_like_the_untied_entries_are_kept_apart(names):
+    # The entries of U used to be u<i>_<j>: an input named u0_1 was the same symbol as
+    # an entry of U, and the untied gradient came out wrong.
+    x = [Symbol(name) for name in names]
+    w, g = symbolic_vector("w", 3), symbolic_vector("g", 2)
+    proof = prove_tied_gradients(x, w, g)
+    assert proof.holds, str(proof)
+    untied = proof.step("untied gradient is g_i x_j")
+    assert untied.lhs[1] == g[0] * x[1]
+
+
+def test_untied_prefix_avoids_every_name_of_the_layer():
+    from symconv.tied import untied_prefix
+
+    assert untied_prefix([Symbol("a")], [Symbol("g0")]) == "u"
+    assert untied_prefix([Symbol("u0")], []) == "uu"
+    assert untied_prefix([Symbol("u0"), Symbol("uu7")], [Symbol("uuu")]) == "uuuu"
+    assert untied_prefix([sympy.Integer(3), Symbol("x") + Symbol("u2")], []) == "uu"
