@@ -21,6 +21,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from sympy import Matrix
 
@@ -198,9 +199,10 @@ def layers(args: argparse.Namespace) -> list[tuple[Matrix, Matrix]]:
     return vectors
 
 
-#: Peak bytes per product term x_j w_k of a derivation, measured at (4096, 64): about
-#: 1.3 kB for the forward derivation and proofs, 4.7 kB with the backward pass.
-BYTES_PER_TERM = {False: 1_500, True: 5_000}
+#: Peak bytes per product term x_j w_k of a derivation, measured at (4096, 64) as the
+#: growth of the process's peak RSS: about 0.45 kB for the forward derivation and proofs,
+#: 1.4 kB with the backward pass (with a margin for other sizes and settings).
+BYTES_PER_TERM = {False: 600, True: 2_000}
 
 
 def available_memory() -> int | None:
@@ -228,33 +230,72 @@ def check_memory(length: int, kernel_size: int, grad: bool, available: int | Non
         )
 
 
+class StageProgress:
+    """The stages of a long derivation on stderr: a tqdm bar on a terminal, one line per
+    stage with the elapsed time elsewhere (a log or a pipe, where a bar's carriage
+    returns would be noise). Quiet for small layers."""
+
+    def __init__(self, stages: int, enabled: bool, stream: TextIO | None = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.bar: Any = None
+        if enabled and self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=stages,
+                desc="starting",
+                file=self.stream,
+                unit="stage",
+                leave=False,
+                bar_format="symconv: {desc} [{n_fmt}/{total_fmt} stages, {elapsed}]",
+            )
+        self.begun = 0
+
+    def __call__(self, stage: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(1 if self.begun else 0)
+            self.bar.set_description_str(stage)
+        else:
+            elapsed = time.perf_counter() - self.start
+            print(f"symconv: [{elapsed:7.1f} s] {stage}", file=self.stream, flush=True)
+        self.begun += 1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def run_derive(args: argparse.Namespace) -> int:
     padding = parse_padding(args.padding)
     upstream = parse_vector(args.upstream) if args.upstream else None
     derivations: list[Derivation] = []
     for x, w in layers(args):
-        big = len(x) * len(w) > PROGRESS_THRESHOLD
-        start = time.perf_counter()
-
-        def progress(stage: str, big: bool = big, start: float = start) -> None:
-            if big:
-                elapsed = time.perf_counter() - start
-                print(f"symconv: [{elapsed:7.1f} s] {stage}", file=sys.stderr, flush=True)
-
-        d = derive(
-            x,
-            w,
-            stride=args.stride,
-            padding=padding,
-            dilation=args.dilation,
-            flip=args.flip,
-            activation=args.activation,
-            grad=args.grad,
-            upstream=upstream,
-            progress=progress,
+        progress = StageProgress(
+            stages=3 if args.grad else 2, enabled=len(x) * len(w) > PROGRESS_THRESHOLD
         )
+        try:
+            d = derive(
+                x,
+                w,
+                stride=args.stride,
+                padding=padding,
+                dilation=args.dilation,
+                flip=args.flip,
+                activation=args.activation,
+                grad=args.grad,
+                upstream=upstream,
+                progress=progress,
+            )
+            progress("writing the derivation out")
+            text = d.to_text()
+        finally:
+            progress.close()
         derivations.append(d)
-        print(d.to_text())
+        print(text)
         if args.values or all(e.is_number for e in list(x) + list(w)):
             values = [e for e in d.outputs]
             print(f"Values: {values}")

@@ -94,13 +94,17 @@ def ids_key(factors: Sequence[Expr]) -> int:
 ACTIVE: ContextVar[Memo | None] = ContextVar("symconv_memo", default=None)
 
 
+#: Not in the table (a key may itself be None: a non-commuting symbol has no place).
+MISSING: Any = object()
+
+
 def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     """:func:`compute_symbol_key`, remembered for the session."""
     memo = ACTIVE.get()
     if memo is None:
         return compute_symbol_key(symbol)
-    known = memo.symbols.get(id(symbol), False)
-    if known is False:
+    known = memo.symbols.get(id(symbol), MISSING)
+    if known is MISSING:
         known = memo.symbols[id(symbol)] = compute_symbol_key(symbol)
         memo.kept.append(symbol)
     return known
@@ -111,8 +115,8 @@ def passing_symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     computed but not remembered if not, so the session's table of keys stays as small
     as the layer's own symbols."""
     memo = ACTIVE.get()
-    known = memo.symbols.get(id(symbol), False) if memo is not None else False
-    return compute_symbol_key(symbol) if known is False else known
+    known = memo.symbols.get(id(symbol), MISSING) if memo is not None else MISSING
+    return compute_symbol_key(symbol) if known is MISSING else known
 
 
 @contextmanager
