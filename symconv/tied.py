@@ -22,14 +22,22 @@ True
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sympy import Add, Expr, Mul, S, Symbol
 
 from symconv.banded import BandedMatrix, Entry, band_from_settings
 from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import TermIndex, in_session, pair_product, passing_symbol_key, total
+from symconv.engine import (
+    TermIndex,
+    in_session,
+    keyed,
+    pair_product,
+    passing_symbol_key,
+    total_of_keyed,
+)
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import Layout
@@ -98,6 +106,28 @@ def untied_gradients(
     return gradients
 
 
+T = TypeVar("T")
+
+#: Rows read at a time when gathering values across all tie sets.
+ROW_BLOCK = 256
+
+
+def gather_by_rows(sets: Sequence[Sequence[Entry]], read: Callable[[Entry], T]) -> list[list[T]]:
+    """``[[read(e) for e in entries] for entries in sets]`` for row-sorted sets, read a
+    block of rows at a time across all of them: the values of neighbouring rows lie
+    next to one another in memory, and one tie set after another would walk all of them
+    once per weight."""
+    gathered: list[list[T]] = [[] for _ in sets]
+    cursors = [0] * len(sets)
+    last_row = max((entries[-1][0] for entries in sets if entries), default=-1)
+    for limit in range(ROW_BLOCK, last_row + ROW_BLOCK + 1, ROW_BLOCK):
+        for k, entries in enumerate(sets):
+            stop = bisect_left(entries, (limit,))
+            gathered[k].extend(map(read, entries[cursors[k] : stop]))
+            cursors[k] = stop
+    return gathered
+
+
 def tie_summation_step(
     grad_w: Sequence[Expr], dl_du: Mapping[Entry, Expr], tie_sets: Mapping[int, Sequence[Entry]]
 ) -> Step:
@@ -107,11 +137,17 @@ def tie_summation_step(
     nothing; the chain rule through ``u_ij = w_k`` (derivative 1 on the tie, 0 elsewhere)
     leaves exactly the sum over the tie set.
     """
-    gathered = [[dl_du.get(e) for e in tie_sets.get(k, ())] for k in range(len(grad_w))]
+
+    def read(entry: Entry) -> tuple[Any, Expr] | None:
+        value = dl_du.get(entry)
+        return None if value is None else keyed(value)
+
+    sets = [sorted(tie_sets.get(k, ())) for k in range(len(grad_w))]
+    gathered = gather_by_rows(sets, read)
     if any(None in parts for parts in gathered):
         missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
         raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
-    sums = [total(parts) for parts in gathered]  # type: ignore[arg-type]
+    sums = [total_of_keyed(parts) for parts in gathered]  # type: ignore[arg-type]
     return check(
         "tied gradient is the sum over its entries",
         list(grad_w),

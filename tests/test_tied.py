@@ -160,3 +160,16 @@ def test_untied_prefix_avoids_every_name_of_the_layer():
     assert untied_prefix([Symbol("u0")], []) == "uu"
     assert untied_prefix([Symbol("u0"), Symbol("uu7")], [Symbol("uuu")]) == "uuuu"
     assert untied_prefix([sympy.Integer(3), Symbol("x") + Symbol("u2")], []) == "uu"
+
+
+def test_gathering_by_blocks_of_rows_equals_gathering_set_by_set(monkeypatch):
+    import symconv.tied as tied
+
+    monkeypatch.setattr(tied, "ROW_BLOCK", 3)  # several blocks on a small layer
+    t = band(symbolic_vector("w", 4), 23, dilation=2, padding=(1, 0))
+    values = {entry: Symbol(f"v{entry[0]}_{entry[1]}") for entry in t.ties}
+    sets = [t.tie_sets()[k] for k in range(4)] + [[]]
+    expected = [[values.get(e) for e in entries] for entries in sets]
+    assert tied.gather_by_rows(sets, values.get) == expected
+    assert tied.gather_by_rows([], values.get) == []
+    assert tied.gather_by_rows([[(0, 0), (7, 9)]], {}.get)[0] == [None, None]
