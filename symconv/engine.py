@@ -235,13 +235,13 @@ def total(terms: Sequence[Expr]) -> Expr:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
-    keyed: list[tuple[Any, Expr]] = []
+    with_keys: list[tuple[Any, Expr]] = []
     for term in terms:
         key = term_key(term)
         if key is None:
             return Add(*terms)
-        keyed.append((key, term))
-    return total_of_keyed(keyed)
+        with_keys.append((key, term))
+    return total_of_keyed(with_keys)
 
 
 def keyed(term: Expr) -> tuple[Any, Expr]:
@@ -250,25 +250,25 @@ def keyed(term: Expr) -> tuple[Any, Expr]:
     return (term_key(term), term)
 
 
-def total_of_keyed(keyed: list[tuple[Any, Expr]]) -> Expr:
+def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
     """:func:`total` of terms given with their keys (sorted in place).
 
     A sum gathered across a whole derivation (a weight's gradient, a column of X^T g)
     takes each term's key when the term is built or looked up, next to its neighbours in
     memory, instead of visiting every term again, scattered, to sort the sum.
     """
-    if not keyed:
+    if not with_keys:
         return S.Zero
-    if len(keyed) == 1:
-        return keyed[0][1]
-    if any(key is None for key, _ in keyed):
-        return Add(*[term for _, term in keyed])
-    keyed.sort(key=itemgetter(0))
-    keys = [key for key, _ in keyed]
+    if len(with_keys) == 1:
+        return with_keys[0][1]
+    if any(key is None for key, _ in with_keys):
+        return Add(*[term for _, term in with_keys])
+    with_keys.sort(key=itemgetter(0))
+    keys = [key for key, _ in with_keys]
     if any(map(eq, keys, islice(keys, 1, None))):
         # like terms (equal keys are equal terms): let Add collect them
-        return Add(*[term for _, term in keyed])
-    return Add._from_args([term for _, term in keyed], True)
+        return Add(*[term for _, term in with_keys])
+    return Add._from_args([term for _, term in with_keys], True)
 
 
 def pair_product(a: Expr, b: Expr) -> Expr:

@@ -118,3 +118,11 @@ def test_session_restores_the_collector():
     with pytest.raises(RuntimeError), session():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def test_total_of_terms_keyed_in_advance_equals_add():
+    from symconv.engine import keyed, total_of_keyed
+
+    a, b, c = sympy.symbols("a b c")
+    for terms in ([a * b, b * c, a * c], [a * b, a * b], [a, b * c, 2 * a], [], [b * c]):
+        assert total_of_keyed([keyed(t) for t in terms]) == Add(*terms)
