@@ -106,18 +106,20 @@ def untied_gradients(
     return gradients
 
 
-T = TypeVar("T")
+Value = TypeVar("Value")
 
 #: Rows read at a time when gathering values across all tie sets.
 ROW_BLOCK = 256
 
 
-def gather_by_rows(sets: Sequence[Sequence[Entry]], read: Callable[[Entry], T]) -> list[list[T]]:
+def gather_by_rows(
+    sets: Sequence[Sequence[Entry]], read: Callable[[Entry], Value]
+) -> list[list[Value]]:
     """``[[read(e) for e in entries] for entries in sets]`` for row-sorted sets, read a
     block of rows at a time across all of them: the values of neighbouring rows lie
     next to one another in memory, and one tie set after another would walk all of them
     once per weight."""
-    gathered: list[list[T]] = [[] for _ in sets]
+    gathered: list[list[Value]] = [[] for _ in sets]
     cursors = [0] * len(sets)
     last_row = max((entries[-1][0] for entries in sets if entries), default=-1)
     for limit in range(ROW_BLOCK, last_row + ROW_BLOCK + 1, ROW_BLOCK):
@@ -144,9 +146,11 @@ def tie_summation_step(
 
     sets = [sorted(tie_sets.get(k, ())) for k in range(len(grad_w))]
     gathered = gather_by_rows(sets, read)
-    if any(None in parts for parts in gathered):
+    beyond = any(not 0 <= k < len(grad_w) for k in tie_sets)  # sets no weight reads
+    if beyond or any(None in parts for parts in gathered):
         missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
-        raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
+        if missing:
+            raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
     sums = [total_of_keyed(parts) for parts in gathered]  # type: ignore[arg-type]
     return check(
         "tied gradient is the sum over its entries",

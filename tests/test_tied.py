@@ -173,3 +173,13 @@ def test_gathering_by_blocks_of_rows_equals_gathering_set_by_set(monkeypatch):
     assert tied.gather_by_rows(sets, values.get) == expected
     assert tied.gather_by_rows([], values.get) == []
     assert tied.gather_by_rows([[(0, 0), (7, 9)]], {}.get)[0] == [None, None]
+
+
+def test_a_tie_set_naming_an_entry_without_untied_gradient_is_refused():
+    x, w, g, t, entries, dl_du, grad_w = setup()
+    partial = {e: v for e, v in dl_du.items() if e != (1, 2)}
+    with pytest.raises(ValueError, match=r"tie set names entries \[\(1, 2\)\]"):
+        tie_summation_step(grad_w, partial, t.tie_sets())
+    beyond = {**t.tie_sets(), 7: [(0, 4), (9, 9)]}  # a set no weight reads, (9, 9) unknown
+    with pytest.raises(ValueError, match=r"\(9, 9\)"):
+        tie_summation_step(grad_w, dl_du, beyond)
