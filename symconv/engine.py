@@ -25,7 +25,6 @@ a*b + a*c
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -345,8 +344,7 @@ class TermIndex:
     term hands each of its symbols the product of its other factors (the product rule
     for distinct symbols), so a loss of ``m*n`` terms is differentiated by all its
     ``m + n`` symbols in ``O(m*n)`` work, where ``sympy.diff`` of the whole sum costs
-    ``O(m*n)`` per symbol. :meth:`gradient` takes one derivative through an index from
-    each symbol to the terms that contain it, built the first time it is asked for.
+    ``O(m*n)`` per symbol.
 
     >>> from sympy import symbols
     >>> g, w, x, y = symbols("g w x y")
@@ -376,7 +374,6 @@ class TermIndex:
             else:
                 self.terms.append(factors)
                 self.plain.append(0)
-        self._containing: dict[Expr, list[int]] | None = None
 
     @staticmethod
     def atoms(factors: tuple[Expr, ...]) -> set[Expr]:
@@ -411,28 +408,9 @@ class TermIndex:
                         found.append(keyed(part))
         return [total_of_keyed(parts[s]) for s in symbols]
 
-    def containing(self, symbol: Expr) -> list[int]:
-        """The positions of the terms that hold ``symbol`` (the index, built once)."""
-        if self._containing is None:
-            index: dict[Expr, list[int]] = defaultdict(list)
-            for position, (factors, plain) in enumerate(zip(self.terms, self.plain)):
-                for atom in factors if plain else self.atoms(factors):
-                    index[atom].append(position)
-            self._containing = dict(index)
-        return self._containing.get(symbol, [])
-
     def gradient(self, symbol: Expr) -> Expr:
-        """d(sum of terms)/d(symbol), visiting only the terms that hold it."""
-        parts = []
-        for position in self.containing(symbol):
-            factors = self.terms[position]
-            if self.plain[position]:
-                parts.append(self.rest(factors, factors.index(symbol)))
-            else:
-                part = derivative(factors, symbol)
-                if part is not S.Zero:
-                    parts.append(part)
-        return total(parts)
+        """d(sum of terms)/d(symbol): :meth:`gradients` for one symbol."""
+        return self.gradients([symbol])[0]
 
     def expression(self) -> Expr:
         """The whole sum as one SymPy expression (costly for big sums: build on demand)."""
