@@ -25,8 +25,11 @@ Matrix([
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from operator import itemgetter
 
 from sympy import Expr, Matrix, zeros
@@ -38,6 +41,140 @@ from symconv.vectors import as_vector
 Entry = tuple[int, int]
 
 first = itemgetter(0)
+second = itemgetter(1)
+
+
+class TieMap(Mapping[Entry, int]):
+    """A band's tie map ``(i, j) -> k``, stored row by row in flat integer arrays.
+
+    A dict spends about 200 bytes on each entry (the slot, the ``(i, j)`` tuple, the
+    column's int); here an entry is 16 bytes, and a big layer's band fits in the caches
+    the derivation needs for its expressions. Rows come in ascending order and a row's
+    columns ascending, so iterating gives the entries row-major, sorted. Lookup is a
+    bisection within the row (a row holds at most K entries).
+
+    >>> ties = TieMap([[(0, 0), (1, 1)], [(0, 1), (1, 2)]])
+    >>> ties[1, 2], (1, 0) in ties, list(ties)
+    (1, False, [(0, 0), (0, 1), (1, 1), (1, 2)])
+    >>> ties == {(0, 0): 0, (0, 1): 1, (1, 1): 0, (1, 2): 1}
+    True
+    """
+
+    __slots__ = ("_starts", "_columns", "_weights")
+
+    def __init__(self, rows: Iterable[Iterable[tuple[int, int]]]) -> None:
+        """``rows[i]`` lists row i's ``(k, j)`` pairs, as :meth:`Layout.taps` gives them."""
+        starts, columns, weights = array("q", [0]), array("q"), array("q")
+        for i, taps in enumerate(rows):
+            ordered = sorted(taps, key=second)
+            row_columns = [j for _, j in ordered]
+            if len(set(row_columns)) != len(row_columns):
+                raise ValueError(f"row {i} of the band holds a column twice: {row_columns}")
+            columns.extend(row_columns)
+            weights.extend(k for k, _ in ordered)
+            starts.append(len(columns))
+        self._starts, self._columns, self._weights = starts, columns, weights
+
+    @property
+    def row_count(self) -> int:
+        return len(self._starts) - 1
+
+    def row_arrays(self) -> Iterator[tuple[array[int], array[int]]]:
+        """Each row's columns and weight indices, rows in order."""
+        starts, columns, weights = self._starts, self._columns, self._weights
+        for a, b in zip(starts, islice(starts, 1, None)):
+            yield columns[a:b], weights[a:b]
+
+    def get(self, entry: object, default: int | None = None) -> int | None:  # type: ignore[override]
+        i: int
+        j: int
+        try:
+            i, j = entry  # type: ignore[misc]
+            if i < 0:
+                return default
+            starts = self._starts
+            high = starts[i + 1]
+            p = bisect_left(self._columns, j, starts[i], high)
+        except (TypeError, ValueError, IndexError):  # not a pair of ints, or past the rows
+            return default
+        if p < high and self._columns[p] == j:
+            return self._weights[p]
+        return default
+
+    def __getitem__(self, entry: Entry) -> int:
+        k = self.get(entry)
+        if k is None:
+            raise KeyError(entry)
+        return k
+
+    def __contains__(self, entry: object) -> bool:
+        return self.get(entry) is not None
+
+    def indices(self, entries: Iterable[Entry]) -> list[int | None]:
+        """``[self.get(e) for e in entries]``, a row's columns looked up in a dict built
+        once per run of entries in that row (fast for row-sorted entries)."""
+        found: list[int | None] = []
+        row, where = None, {}
+        starts, columns, weights = self._starts, self._columns, self._weights
+        for entry in entries:
+            if entry[0] != row:
+                row = entry[0]
+                inside = isinstance(row, int) and 0 <= row < len(starts) - 1
+                a, b = (starts[row], starts[row + 1]) if inside else (0, 0)
+                where = dict(zip(columns[a:b], weights[a:b]))
+            found.append(where.get(entry[1]) if len(entry) == 2 else None)
+        return found
+
+    def __iter__(self) -> Iterator[Entry]:
+        for i, (columns, _) in enumerate(self.row_arrays()):
+            for j in columns:
+                yield (i, j)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def keys(self) -> TieKeys:
+        return TieKeys(self)
+
+    def items(self) -> TieItems:
+        return TieItems(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TieMap):  # every entry compared, in the arrays
+            return (
+                self._starts == other._starts
+                and self._columns == other._columns
+                and self._weights == other._weights
+            )
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to dicts, which do not hash
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self.items())!r})"
+
+
+class TieKeys(KeysView[Entry]):
+    """The entries of a :class:`TieMap`; two of them compare in their arrays."""
+
+    _mapping: TieMap
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TieKeys):
+            mine, theirs = self._mapping, other._mapping
+            return mine._starts == theirs._starts and mine._columns == theirs._columns
+        return super().__eq__(other)
+
+
+class TieItems(ItemsView[Entry, int]):
+    """``((i, j), k)`` for every entry, read from the arrays (no lookup per entry)."""
+
+    _mapping: TieMap
+
+    def __iter__(self) -> Iterator[tuple[Entry, int]]:
+        for i, (columns, weights) in enumerate(self._mapping.row_arrays()):
+            for j, k in zip(columns, weights):
+                yield (i, j), k
 
 
 @dataclass(frozen=True)
@@ -60,6 +197,8 @@ class BandedMatrix:
 
     def rows(self) -> list[list[tuple[int, Expr]]]:
         """Row ``i`` as its ``(column, weight)`` pairs, columns ascending."""
+        if isinstance(self.ties, TieMap):
+            return self._rows_of(self.ties)
         rows: list[list[tuple[int, Expr]]] = [[] for _ in range(self.shape[0])]
         for (i, j), k in self.ties.items():
             rows[i].append((j, self.weights[k]))
@@ -70,6 +209,8 @@ class BandedMatrix:
         columns: list[list[tuple[int, Expr]]] = [[] for _ in range(self.shape[1])]
         for (i, j), k in self.ties.items():
             columns[j].append((i, self.weights[k]))
+        if isinstance(self.ties, TieMap):  # read row-major: each column is in row order
+            return columns
         return [sorted(column, key=first) for column in columns]
 
     def tie_sets(self) -> dict[int, list[Entry]]:
@@ -77,7 +218,15 @@ class BandedMatrix:
         sets: dict[int, list[Entry]] = {k: [] for k in range(len(self.weights))}
         for entry, k in self.ties.items():
             sets[k].append(entry)
+        if isinstance(self.ties, TieMap):  # read row-major: each set is sorted
+            return sets
         return {k: sorted(entries) for k, entries in sets.items()}
+
+    def tie_indices(self, entries: Sequence[Entry]) -> list[int | None]:
+        """The weight index each entry holds, None off the band."""
+        if isinstance(self.ties, TieMap):
+            return self.ties.indices(entries)
+        return [self.ties.get(entry) for entry in entries]
 
     def matvec(self, x: Sequence[Expr]) -> list[Expr]:
         """``T * x`` over the band only."""
@@ -106,11 +255,16 @@ class BandedMatrix:
     def nnz(self) -> int:
         return len(self.ties)
 
+    def _rows_of(self, ties: TieMap) -> list[list[tuple[int, Expr]]]:
+        weight = self.weights.__getitem__
+        rows = [list(zip(columns, map(weight, ks))) for columns, ks in ties.row_arrays()]
+        return rows + [[] for _ in range(self.shape[0] - len(rows))]
+
 
 def band_from_settings(w: Sequence[Expr], settings: Layout) -> BandedMatrix:
     """The band of T for resolved settings: entry ``(i, j)`` holds ``w'[k]`` when
     ``j == i*stride + k*dilation - left`` lands on a real input."""
-    ties = {(i, j): k for i in range(settings.output_length) for k, j in settings.taps(i)}
+    ties = TieMap(settings.taps(i) for i in range(settings.output_length))
     return BandedMatrix((settings.output_length, settings.input_length), tuple(w), ties)
 
 

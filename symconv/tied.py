@@ -174,7 +174,7 @@ def update_step(
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
     first entry that breaks it without building the rest.
     """
-    ties = [t.ties.get(entry) for entry in entries]
+    ties = t.tie_indices(entries)
     for entry, k in zip(entries, ties):
         if k is None:
             value = updated(entry)
@@ -321,7 +321,7 @@ def tied_weight_steps(
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
     dense_kept = update_step("dense step", t, dense, entries)
-    off_band = [e for e in entries if e not in t.ties]
+    off_band = [e for e, k in zip(entries, t.tie_indices(entries)) if k is None]
     steps.append(
         observe(
             "dense step U - eta dL/dU leaves the band",

@@ -84,3 +84,81 @@ def test_errors():
         conv_matrix([1, 2], "4")
     with pytest.raises(ValueError, match="there is no output"):
         conv_matrix([1, 2, 3], 2)
+
+
+def dict_ties(layout):
+    """The tie map the obvious way: a dict of every ``(i, j) -> k``."""
+    return {(i, j): k for i in range(layout.output_length) for k, j in layout.taps(i)}
+
+
+def layouts():
+    from symconv.channels import channel_layer
+    from symconv.conv2d import settings2d
+    from symconv.settings import conv_settings
+
+    for m, n, s, p, d, f in [
+        (7, 3, 1, 0, 1, False),
+        (9, 3, 2, 1, 2, True),
+        (5, 2, 1, "full", 1, False),
+    ]:
+        yield conv_settings(n, m, stride=s, padding=p, dilation=d, flip=f)
+    yield settings2d((2, 3), (4, 5), stride=(1, 2), padding=1)
+    yield settings2d((3, 3), (5, 5), padding="same", flip=True)
+    x = [[1] * 5 for _ in range(4)]  # 4 input channels of length 5
+    w = [[[1, 2] for _ in range(2)] for _ in range(2)]  # 2 groups: 2 inputs each
+    yield channel_layer(
+        x, w, bias=None, groups=2, dims=1, stride=1, padding=1, dilation=1, flip=False
+    ).layout
+
+
+@pytest.mark.parametrize("layout", list(layouts()), ids=repr)
+def test_tie_map_is_the_dict_of_the_band(layout):
+    from symconv.banded import BandedMatrix, TieMap
+
+    expected = dict_ties(layout)
+    ties = TieMap(layout.taps(i) for i in range(layout.output_length))
+    assert len(ties) == len(expected)
+    assert list(ties) == sorted(expected)  # row-major, columns ascending
+    assert list(ties.items()) == sorted(expected.items())
+    assert ties == expected and expected == ties
+    assert ties.keys() == expected.keys()
+    assert all(ties[e] == k and e in ties for e, k in expected.items())
+    rows, cols = layout.output_length, layout.input_length
+    everything = [(i, j) for i in range(-1, rows + 1) for j in range(-1, cols + 1)]
+    assert ties.indices(everything) == [expected.get(e) for e in everything]
+    assert [ties.get(e) for e in everything] == [expected.get(e) for e in everything]
+    for off in [(0, cols + 5), (rows, 0), (-1, 0), (0, "a"), ("a", 0), (0,), (0, 0, 0), None]:
+        assert off not in ties and ties.get(off, -7) == -7
+        with pytest.raises(KeyError):
+            ties[off]
+    w = symbolic_vector("w", layout.kernel_size)
+    compact = BandedMatrix((rows, cols), tuple(w), ties)
+    plain = BandedMatrix((rows, cols), tuple(w), expected)
+    assert compact.rows() == plain.rows()
+    assert compact.columns() == plain.columns()
+    assert compact.tie_sets() == plain.tie_sets()
+    assert compact.to_matrix() == plain.to_matrix()
+    assert compact.tie_indices(everything) == plain.tie_indices(everything)
+
+
+def test_tie_maps_that_differ_compare_unequal():
+    from symconv.banded import TieMap
+
+    base = [[(0, 0), (1, 1)], [(0, 1), (1, 2)]]
+    ties = TieMap(base)
+    assert ties == TieMap(base) and ties.keys() == TieMap(base).keys()
+    other_weight = TieMap([[(0, 0), (1, 1)], [(1, 1), (1, 2)]])
+    assert ties != other_weight and ties.keys() == other_weight.keys()
+    other_column = TieMap([[(0, 0), (1, 1)], [(0, 1), (1, 3)]])
+    assert ties != other_column and ties.keys() != other_column.keys()
+    one_row_less = TieMap(base[:1])
+    assert ties != one_row_less and ties.keys() != one_row_less.keys()
+    assert ties != {**dict(ties.items()), (1, 2): 0}
+    assert ties.keys() != {(0, 0), (0, 1), (1, 1)}
+
+
+def test_tie_map_refuses_a_column_twice_in_a_row():
+    from symconv.banded import TieMap
+
+    with pytest.raises(ValueError, match=r"row 1 of the band holds a column twice: \[1, 1\]"):
+        TieMap([[(0, 0)], [(0, 1), (1, 1)]])
