@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
 
-from sympy import Expr, Matrix, zeros
+from sympy import Expr, Matrix, S, zeros
 
 from symconv.engine import dot
 from symconv.settings import Layout, as_int, conv_settings
@@ -190,8 +190,6 @@ class BandedMatrix:
     ties: Mapping[Entry, int]
 
     def __getitem__(self, entry: Entry) -> Expr:
-        from sympy import S
-
         k = self.ties.get(entry)
         return S.Zero if k is None else self.weights[k]
 

@@ -120,6 +120,46 @@ def test_session_restores_the_collector():
     assert gc.isenabled()
 
 
+def test_leaving_a_session_sets_off_no_pass_over_its_result():
+    import gc
+
+    started: list[str] = []
+
+    def watch(phase: str, info: dict) -> None:
+        started.append(phase)
+
+    x, w = sympy.symbols("x:3000"), sympy.symbols("w:3")
+    try:
+        with session():
+            outputs = [dot(zip(w, x[i : i + 3])) for i in range(2998)]
+            gc.callbacks.append(watch)
+        young = gc.get_count()[0]
+    finally:
+        gc.callbacks.remove(watch)
+    # With a bare gc.enable() the count holds every object made in the session, and the
+    # first allocation after it collects generation 0: a pass over all of the outputs.
+    assert started == [] and young < gc.get_threshold()[0]
+    assert gc.isenabled() and len(outputs) == 2998
+    junk: list[object] = []
+    junk.append(junk)  # the collector still runs, and finds cycles made afterwards
+    del junk
+    assert gc.collect() >= 1
+
+
+def test_leaving_a_session_keeps_a_programs_frozen_objects_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with session():
+            pass
+        assert gc.get_freeze_count() > frozen - 100 and gc.isenabled()  # not unfrozen
+    finally:
+        gc.unfreeze()
+
+
 def test_total_of_terms_keyed_in_advance_equals_add():
     from symconv.engine import keyed, total_of_keyed
 
