@@ -234,8 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, HERE)
         import bench2d
 
-        print("\n2-D, valid cross-correlation, symbolic image, kernel, g")
-        bench2d.main([] if not args.quick else ["16,3", "32,3"])
+        print(
+            "\n2-D, valid cross-correlation, symbolic image, kernel, g "
+            f"(floor, forward and whole the fastest of {args.repeat} fresh processes)"
+        )
+        sizes = [] if not args.quick else ["16,3", "32,3"]
+        bench2d.main([*sizes, "--repeat", str(args.repeat)])
     return 0
 
 

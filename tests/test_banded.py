@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import pytest
 import sympy
 from sympy import Matrix, zeros
@@ -139,6 +141,7 @@ def test_tie_map_is_the_dict_of_the_band(layout):
     assert compact.tie_sets() == plain.tie_sets()
     assert compact.to_matrix() == plain.to_matrix()
     assert compact.tie_indices(everything) == plain.tie_indices(everything)
+    assert pickle.loads(pickle.dumps(compact)) == compact
 
 
 def test_tie_maps_that_differ_compare_unequal():
