@@ -1,9 +1,10 @@
 """The banded (Toeplitz) matrix T(w) of a 1-D convolution: ``T * x == conv1d(x, w)``.
 
 Row ``i`` holds the kernel starting at column ``i*stride - left``, its entries spread
-``dilation`` columns apart; every other entry is a structural zero. The band is kept as
-a dictionary (:class:`BandedMatrix`), so products and proofs cost ``O(L_out * K)``; the
-dense SymPy ``Matrix`` is built only when asked for (:func:`conv_matrix`).
+``dilation`` columns apart; every other entry is a structural zero. Only the band is
+kept, as its tie map (:class:`BandedMatrix` over a :class:`TieMap`), so products and
+proofs cost ``O(L_out * K)``; the dense SymPy ``Matrix`` is built only when asked for
+(:func:`conv_matrix`).
 
 Examples
 ========
