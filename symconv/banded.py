@@ -49,8 +49,8 @@ class TieMap(Mapping[Entry, int]):
     """A band's tie map ``(i, j) -> k``, stored row by row in flat integer arrays.
 
     A dict spends about 200 bytes on each entry (the slot, the ``(i, j)`` tuple, the
-    column's int); here an entry is 16 bytes, and a big layer's band fits in the caches
-    the derivation needs for its expressions. Rows come in ascending order and a row's
+    column's int); here an entry is 16 bytes, so a big layer's band takes little of the
+    memory and caches its expressions need. Rows come in ascending order and a row's
     columns ascending, so iterating gives the entries row-major, sorted. Lookup is a
     bisection within the row (a row holds at most K entries).
 
@@ -75,10 +75,6 @@ class TieMap(Mapping[Entry, int]):
             weights.extend(k for k, _ in ordered)
             starts.append(len(columns))
         self._starts, self._columns, self._weights = starts, columns, weights
-
-    @property
-    def row_count(self) -> int:
-        return len(self._starts) - 1
 
     def row_arrays(self) -> Iterator[tuple[array[int], array[int]]]:
         """Each row's columns and weight indices, rows in order."""
