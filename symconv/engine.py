@@ -80,6 +80,10 @@ class Memo:
         # measured) to save a second lookup for factors given in the other order.
         self.pairs: dict[Symbol, dict[Symbol, Expr]] = {}
         self.symbols: dict[int, tuple[int, tuple[Any, ...]] | None] = {}
+        # Canonical sums of SUM_MEMO_MIN or more terms, under the sum of their terms' ids
+        # (see remembered_sum): a derivation builds the same big sum two or three ways
+        # (dL/dw_k, column k of X^T g, tie set k), and sorting it again is m log m.
+        self.sums: dict[int, list[Expr]] = {}
         # The symbols whose keys are remembered, kept alive so their ids stay theirs.
         self.kept: list[Symbol] = []
 
@@ -246,16 +250,47 @@ def term_key(term: Expr) -> tuple[Any, ...] | None:
     return tuple(keys)
 
 
+#: Sums of at least this many terms are remembered for the session (Memo.sums).
+SUM_MEMO_MIN = 32
+
+
+def remembered_sum(memo: Memo, terms: Sequence[Expr]) -> tuple[int, Expr | None]:
+    """``(fingerprint, sum)``: the canonical sum built before in the session from exactly
+    these term objects, in any order, or None; the fingerprint files a new one.
+
+    A match is decided on the terms' ids as sets (the fingerprint only narrows the
+    search): the remembered sum holds its terms and the caller holds these, so equal ids
+    are the same objects, and a sum of distinct terms is its set of terms. A list that
+    repeats a term has fewer distinct ids than entries and matches nothing.
+    """
+    fingerprint = sum(map(id, terms))
+    candidates = memo.sums.get(fingerprint)
+    if candidates:
+        ids = set(map(id, terms))
+        for candidate in candidates:
+            if len(candidate.args) == len(terms) == len(ids) and ids == set(
+                map(id, candidate.args)
+            ):
+                return fingerprint, candidate
+    return fingerprint, None
+
+
 def total(terms: Sequence[Expr]) -> Expr:
     """The sum of ``terms`` exactly as ``Add(*terms)`` builds it.
 
     The fast road takes distinct products of two or more plain symbols, the shape of
-    every sliding dot product over symbols; anything else is left to ``Add``.
+    every sliding dot product over symbols; anything else is left to ``Add``. A big sum
+    built before in the session from the same terms is returned as it is.
     """
     if not terms:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
+    memo = ACTIVE.get()
+    if memo is not None and len(terms) >= SUM_MEMO_MIN:
+        found = remembered_sum(memo, terms)[1]
+        if found is not None:
+            return found
     with_keys: list[tuple[Any, Expr]] = []
     for term in terms:
         key = term_key(term)
@@ -284,12 +319,21 @@ def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
         return with_keys[0][1]
     if any(key is None for key, _ in with_keys):
         return Add(*[term for _, term in with_keys])
+    memo = ACTIVE.get()
+    fingerprint = None
+    if memo is not None and len(with_keys) >= SUM_MEMO_MIN:
+        fingerprint, found = remembered_sum(memo, [term for _, term in with_keys])
+        if found is not None:
+            return found
     with_keys.sort(key=itemgetter(0))
     keys = [key for key, _ in with_keys]
     if any(map(eq, keys, islice(keys, 1, None))):
         # like terms (equal keys are equal terms): let Add collect them
         return Add(*[term for _, term in with_keys])
-    return Add._from_args([term for _, term in with_keys], True)
+    built = Add._from_args([term for _, term in with_keys], True)
+    if memo is not None and fingerprint is not None:
+        memo.sums.setdefault(fingerprint, []).append(built)
+    return built
 
 
 def pair_product(a: Expr, b: Expr) -> Expr:

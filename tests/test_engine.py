@@ -166,3 +166,36 @@ def test_total_of_terms_keyed_in_advance_equals_add():
     a, b, c = sympy.symbols("a b c")
     for terms in ([a * b, b * c, a * c], [a * b, a * b], [a, b * c, 2 * a], [], [b * c]):
         assert total_of_keyed([keyed(t) for t in terms]) == Add(*terms)
+
+
+def test_a_big_sum_of_the_same_terms_is_built_once_per_session():
+    from symconv.engine import SUM_MEMO_MIN, keyed, total_of_keyed
+
+    a, b = sympy.symbols("a:40"), sympy.symbols("b:40")
+    with session():
+        terms = [product((a[i], b[(i * 7) % 40])) for i in range(40)]
+        first = total(terms)
+        shuffled = terms[::-1]
+        again = total(shuffled)
+        keyed_again = total_of_keyed([keyed(t) for t in terms[5:] + terms[:5]])
+        fewer = total(terms[1:])
+    assert len(terms) >= SUM_MEMO_MIN
+    assert first == Add(*terms) and again is first and keyed_again is first
+    assert fewer == Add(*terms[1:]) and fewer is not first
+
+
+def test_a_remembered_sum_needs_exactly_the_same_terms():
+    from symconv.engine import ACTIVE, remembered_sum
+
+    a, b = sympy.symbols("a:40"), sympy.symbols("b:40")
+    with session():
+        memo = ACTIVE.get()
+        terms = [product((a[i], b[i])) for i in range(40)]
+        fingerprint, found = remembered_sum(memo, terms)
+        assert found is None
+        impostor = Add(*[product((a[i], b[(i + 1) % 40])) for i in range(40)])
+        memo.sums[fingerprint] = [impostor]  # same fingerprint, other terms
+        assert remembered_sum(memo, terms)[1] is None
+        assert total(terms) == Add(*terms)
+        repeated = terms[:39] + [terms[0]]  # a term twice: Add collects it
+        assert total(repeated) == Add(*repeated) and total(repeated) != total(terms)
