@@ -251,7 +251,7 @@ def term_key(term: Expr) -> tuple[Any, ...] | None:
 
 
 #: Sums of at least this many terms are remembered for the session (Memo.sums).
-SUM_MEMO_MIN = 32
+SUM_MEMO_MIN = 8
 
 
 def remembered_sum(memo: Memo, terms: Sequence[Expr]) -> tuple[int, Expr | None]:
