@@ -183,3 +183,16 @@ def test_a_tie_set_naming_an_entry_without_untied_gradient_is_refused():
     beyond = {**t.tie_sets(), 7: [(0, 4), (9, 9)]}  # a set no weight reads, (9, 9) unknown
     with pytest.raises(ValueError, match=r"\(9, 9\)"):
         tie_summation_step(grad_w, dl_du, beyond)
+
+
+@pytest.mark.parametrize("uncached", [True, False])
+def test_untied_symbols_are_plain_symbols(monkeypatch, uncached):
+    from sympy import Symbol
+
+    import symconv.tied as tied
+
+    if not uncached:
+        monkeypatch.setattr(tied, "UNCACHED_SYMBOL", None)
+    u = tied.untied_symbol("uu3_4")
+    assert type(u) is Symbol and u == Symbol("uu3_4") and hash(u) == hash(Symbol("uu3_4"))
+    assert u.is_commutative and u.name == "uu3_4" and u.assumptions0 == Symbol("a").assumptions0
