@@ -59,7 +59,7 @@ def compute_symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
 
 
 class Memo:
-    """Products, sort keys and symbol keys built during one derivation.
+    """Products, big sums and symbol keys built during one derivation.
 
     A derivation builds the same product several times (the outputs, T x, X w, the
     loss terms); remembering them makes the repeats free and keeps equal products
