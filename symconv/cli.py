@@ -146,22 +146,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError("--pdf needs --output FILE")
     if args.max_size < 2:
         raise UsageError(f"--max-size must be at least 2, got {args.max_size}")
-    padding = parse_padding(args.padding)
-    upstream = parse_vector(args.upstream) if args.upstream else None
-    derivations = [
-        derive(
-            x,
-            w,
-            stride=args.stride,
-            padding=padding,
-            dilation=args.dilation,
-            flip=args.flip,
-            activation=args.activation,
-            grad=args.grad,
-            upstream=upstream,
-        )
-        for x, w in layers(args)
-    ]
+    derivations = [derive_layer(args, x, w) for x, w in layers(args)]
     standalone, base, size = not args.fragment, args.index_base, args.max_size
     if len(derivations) == 1:
         text = derivation_report(
@@ -269,27 +254,32 @@ class StageProgress:
             self.bar.close()
 
 
+def derive_layer(
+    args: argparse.Namespace, x: Matrix, w: Matrix, progress: StageProgress | None = None
+) -> Derivation:
+    """:func:`~symconv.derivation.derive` with the layer options of the command line."""
+    return derive(
+        x,
+        w,
+        stride=args.stride,
+        padding=parse_padding(args.padding),
+        dilation=args.dilation,
+        flip=args.flip,
+        activation=args.activation,
+        grad=args.grad,
+        upstream=parse_vector(args.upstream) if args.upstream else None,
+        progress=progress,
+    )
+
+
 def run_derive(args: argparse.Namespace) -> int:
-    padding = parse_padding(args.padding)
-    upstream = parse_vector(args.upstream) if args.upstream else None
     derivations: list[Derivation] = []
     for x, w in layers(args):
         progress = StageProgress(
             stages=3 if args.grad else 2, enabled=len(x) * len(w) > PROGRESS_THRESHOLD
         )
         try:
-            d = derive(
-                x,
-                w,
-                stride=args.stride,
-                padding=padding,
-                dilation=args.dilation,
-                flip=args.flip,
-                activation=args.activation,
-                grad=args.grad,
-                upstream=upstream,
-                progress=progress,
-            )
+            d = derive_layer(args, x, w, progress)
             progress("writing the derivation out")
             text = d.to_text()
         finally:
