@@ -187,14 +187,17 @@ def update_step(
     t: BandedMatrix,
     updated: Callable[[Entry], Expr],
     entries: Sequence[Entry],
+    ties: Sequence[int | None] | None = None,
 ) -> Step:
     """Claim: the updated matrix is still a convolution matrix of T's pattern: zero off
     the band and equal across each tie set, checked over ``entries``.
 
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
-    first entry that breaks it without building the rest.
+    first entry that breaks it without building the rest. ``ties`` is
+    ``t.tie_indices(entries)``, for a caller that checks several updates of one T.
     """
-    ties = t.tie_indices(entries)
+    if ties is None:
+        ties = t.tie_indices(entries)
     for entry, k in zip(entries, ties):
         if k is None:
             value = updated(entry)
@@ -276,6 +279,7 @@ def tied_weight_steps(
         ),
     ]
     entries = untied_entries(t)
+    ties = t.tie_indices(entries)
     dl_du = untied_gradients(x, g, entries)
     steps.append(
         check(
@@ -329,6 +333,7 @@ def tied_weight_steps(
             t,
             rebuilt.__getitem__,
             entries,
+            ties,
         )
     )
 
@@ -340,8 +345,8 @@ def tied_weight_steps(
     def masked(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
-    dense_kept = update_step("dense step", t, dense, entries)
-    off_band = [e for e, k in zip(entries, t.tie_indices(entries)) if k is None]
+    dense_kept = update_step("dense step", t, dense, entries, ties)
+    off_band = [e for e, k in zip(entries, ties) if k is None]
     steps.append(
         observe(
             "dense step U - eta dL/dU leaves the band",
@@ -350,7 +355,7 @@ def tied_weight_steps(
             details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
         )
     )
-    masked_kept = update_step("masked step", t, masked, entries)
+    masked_kept = update_step("masked step", t, masked, entries, ties)
     shared = any(len(v) > 1 for v in tie_sets.values())
     steps.append(
         observe(
