@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from itertools import islice
-from operator import eq, itemgetter
+from itertools import islice, repeat
+from operator import eq, gt, is_, itemgetter
 from typing import Any, TypeVar
 
 import sympy
@@ -307,7 +307,9 @@ def keyed(term: Expr) -> tuple[Any, Expr]:
 
 
 def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
-    """:func:`total` of terms given with their keys (sorted in place).
+    """:func:`total` of terms given with their keys (sorted in place): every key a
+    :func:`term_key`, or every key an int from one :class:`TermIndex`; a key of None
+    leaves the sum to ``Add``.
 
     A sum gathered across a whole derivation (a weight's gradient, a column of X^T g)
     takes each term's key when the term is built or looked up, next to its neighbours in
@@ -317,20 +319,21 @@ def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
         return S.Zero
     if len(with_keys) == 1:
         return with_keys[0][1]
-    if any(key is None for key, _ in with_keys):
-        return Add(*[term for _, term in with_keys])
+    terms = list(map(itemgetter(1), with_keys))
+    if any(map(is_, map(itemgetter(0), with_keys), repeat(None))):
+        return Add(*terms)
     memo = ACTIVE.get()
     fingerprint = None
     if memo is not None and len(with_keys) >= SUM_MEMO_MIN:
-        fingerprint, found = remembered_sum(memo, [term for _, term in with_keys])
+        fingerprint, found = remembered_sum(memo, terms)
         if found is not None:
             return found
     with_keys.sort(key=itemgetter(0))
-    keys = [key for key, _ in with_keys]
+    keys = list(map(itemgetter(0), with_keys))
     if any(map(eq, keys, islice(keys, 1, None))):
         # like terms (equal keys are equal terms): let Add collect them
-        return Add(*[term for _, term in with_keys])
-    built = Add._from_args([term for _, term in with_keys], True)
+        return Add(*terms)
+    built = Add._from_args(list(map(itemgetter(1), with_keys)), True)
     if memo is not None and fingerprint is not None:
         memo.sums.setdefault(fingerprint, []).append(built)
     return built
@@ -418,6 +421,11 @@ class TermIndex:
     ``m + n`` symbols in ``O(m*n)`` work, where ``sympy.diff`` of the whole sum costs
     ``O(m*n)`` per symbol.
 
+    The index ranks its distinct plain symbols once, in Mul's order (one sort of the
+    ``m + n`` symbols, not of every term's keys), so a term's factors are ordered, a
+    symbol found in a term, and a gradient term given its place in the sum by comparing
+    small integers.
+
     >>> from sympy import symbols
     >>> g, w, x, y = symbols("g w x y")
     >>> index = TermIndex([(g, w, x), (g, w, y)])
@@ -432,20 +440,42 @@ class TermIndex:
         terms: Iterable[Factors],
         key: Callable[[Symbol], tuple[int, tuple[Any, ...]] | None] = symbol_key,
     ) -> None:
+        raw = [tuple(factors) for factors in terms]
+        self.key = key
+        #: id of each plain symbol in the terms -> its rank in Mul's order; equal
+        #: symbols (equal keys) share a rank even if they are different objects.
+        self.rank: dict[int, int] = {}
+        by_id = {id(f): f for factors in raw for f in factors if type(f) is Symbol}
+        ranked = sorted(
+            ((k, i) for i, k in ((i, key(f)) for i, f in by_id.items()) if k is not None),
+            key=itemgetter(0),
+        )
+        self.rank_of_key: dict[Any, int] = {}
+        for k, i in ranked:
+            self.rank[i] = self.rank_of_key.setdefault(k, len(self.rank_of_key))
         #: The terms' factors; a product of distinct plain symbols is stored in Mul's
         #: order (so dropping one factor leaves a sorted product) and marked plain.
         self.terms: list[tuple[Expr, ...]] = []
         self.plain = bytearray()
-        for raw in terms:
-            factors = tuple(raw)
-            keys = [key(f) if type(f) is Symbol else None for f in factors]
-            if None not in keys and len(set(factors)) == len(factors):
-                ordered = sorted(zip(keys, factors), key=itemgetter(0))
-                self.terms.append(tuple(f for _, f in ordered))
-                self.plain.append(1)
-            else:
+        rank = self.rank
+        for factors in raw:
+            ranks = [rank.get(id(f), -1) for f in factors]
+            if -1 in ranks or len(set(ranks)) != len(ranks):
                 self.terms.append(factors)
                 self.plain.append(0)
+                continue
+            if any(map(gt, ranks, islice(ranks, 1, None))):
+                factors = tuple(f for _, f in sorted(zip(ranks, factors), key=itemgetter(0)))
+            self.terms.append(factors)
+            self.plain.append(1)
+
+    def rank_of(self, symbol: Expr) -> int | None:
+        """The rank of a symbol among the index's plain symbols, or None if no plain
+        term holds it."""
+        found = self.rank.get(id(symbol))
+        if found is None and type(symbol) is Symbol:
+            found = self.rank_of_key.get(self.key(symbol))
+        return found
 
     @staticmethod
     def atoms(factors: tuple[Expr, ...]) -> set[Expr]:
@@ -461,23 +491,47 @@ class TermIndex:
     def gradients(self, symbols: Sequence[Expr]) -> list[Expr]:
         """``[d(sum of terms)/d(s) for s in symbols]`` in one pass over the terms.
 
-        Terms that are not products of distinct plain symbols go through
-        :func:`derivative` (the general product rule) for each wanted symbol they hold.
+        A plain term's gradient term, the product of its other factors in Mul's order,
+        is filed with an integer that orders it as Basic.compare does: its number of
+        factors, then its factors' ranks, as digits in base (number of ranks). Terms
+        that are not products of distinct plain symbols go through :func:`derivative`
+        (the general product rule) for each wanted symbol they hold, and their sums
+        through ``Add``.
         """
-        parts: dict[Expr, list[tuple[Any, Expr]]] = {s: [] for s in symbols}
+        parts: dict[Expr, list[tuple[Any, Expr]]] = {}
+        by_rank: dict[int, list[tuple[Any, Expr]]] = {}
+        for s in symbols:
+            if s not in parts:
+                gathered = parts[s] = []
+                r = self.rank_of(s)
+                if r is not None:
+                    by_rank[r] = gathered
+        rank, base = self.rank, max(len(self.rank_of_key), 1)
         for factors, plain in zip(self.terms, self.plain):
-            if plain:
-                for place, factor in enumerate(factors):
-                    found = parts.get(factor)
+            if not plain:
+                for atom in self.atoms(factors):
+                    found = parts.get(atom)
                     if found is not None:
-                        found.append(keyed(self.rest(factors, place)))
+                        part = derivative(factors, atom)
+                        if part is not S.Zero:
+                            found.append((None, part))
                 continue
-            for atom in self.atoms(factors):
-                found = parts.get(atom)
+            ranks = [rank[id(f)] for f in factors]
+            if len(ranks) == 3:  # the loss's g*w*x: order_code inlined
+                r0, r1, r2 = ranks
+                codes: list[int | None] = [
+                    (2 * base + r1) * base + r2,
+                    (2 * base + r0) * base + r2,
+                    (2 * base + r0) * base + r1,
+                ]
+            elif len(ranks) > 2:
+                codes = [order_code(ranks[:p] + ranks[p + 1 :], base) for p in range(len(ranks))]
+            else:
+                codes = [None] * len(ranks)  # a lone symbol's place in Add is Add's to find
+            for place, r in enumerate(ranks):
+                found = by_rank.get(r)
                 if found is not None:
-                    part = derivative(factors, atom)
-                    if part is not S.Zero:
-                        found.append(keyed(part))
+                    found.append((codes[place], self.rest(factors, place)))
         return [total_of_keyed(parts[s]) for s in symbols]
 
     def gradient(self, symbol: Expr) -> Expr:
@@ -487,6 +541,20 @@ class TermIndex:
     def expression(self) -> Expr:
         """The whole sum as one SymPy expression (costly for big sums: build on demand)."""
         return Add(*[Mul(*t) for t in self.terms])
+
+
+def order_code(digits: Sequence[int], base: int) -> int:
+    """``(len(digits), *digits)`` as one int with the same order, for digits below
+    ``base``: Basic.compare's order of a product of plain symbols, given their ranks in
+    order. The length leads: codes of L digits lie in ``[L base^L, (L+1) base^L)``.
+
+    >>> order_code([3, 1], 10) < order_code([3, 2], 10) < order_code([1, 0, 0], 10)
+    True
+    """
+    code = len(digits)
+    for digit in digits:
+        code = code * base + digit
+    return code
 
 
 def same(lhs: Expr, rhs: Expr) -> tuple[bool, str]:

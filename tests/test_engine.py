@@ -89,6 +89,63 @@ def test_term_index_gradient_matches_diff(seed):
         assert sympy.expand(found - sympy.diff(whole, s)) == 0
 
 
+@given(st.integers(0, 10_000))
+@settings(max_examples=150, deadline=None)
+def test_term_index_gradients_are_what_add_builds(seed):
+    """The integer order codes give every gradient SymPy's own canonical order: names
+    whose string order is not their index order, assumptions, products of 2 to 4
+    symbols (gradient terms of different lengths in one sum), factors in any order."""
+    rng = random.Random(seed)
+    syms = make_symbols(seed, 9)
+    terms = [tuple(rng.sample(syms, rng.randint(2, 4))) for _ in range(rng.randint(1, 14))]
+    wanted = rng.sample(syms, 4)
+    whole = Add(*[Mul(*t) for t in terms])
+    with session():
+        found = TermIndex(terms).gradients(wanted)
+    for s, gradient in zip(wanted, found):
+        expected = Add(*[Mul(*t).diff(s) for t in terms if s in t])
+        assert gradient == expected and gradient.args == expected.args
+        assert sympy.expand(gradient - sympy.diff(whole, s)) == 0
+
+
+def test_term_index_sees_equal_symbols_made_apart_as_one():
+    """Ranks go by key, not by object: a twin of x (equal, not identical) in a term is
+    a repeated factor, and asking for the twin finds x's gradient."""
+    g, x, y = sympy.symbols("g x y")
+    twin = Symbol.__xnew__(Symbol, "x")
+    assert twin == x and twin is not x
+    index = TermIndex([(g, x, twin), (g, x, y)])
+    assert index.plain == bytearray([0, 1])
+    assert sympy.expand(index.gradient(twin) - (2 * g * x + g * y)) == 0
+    assert index.gradients([y, twin]) == index.gradients([y, x])
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=100, deadline=None)
+def test_term_index_orders_loss_shaped_gradients(seed):
+    """Many three-symbol terms (the loss's g*w*x) over few symbols: each gradient sums
+    several two-symbol products, whose order the inlined codes decide."""
+    rng = random.Random(seed)
+    syms = make_symbols(seed, 7)
+    terms = [tuple(rng.sample(syms, 3)) for _ in range(25)]
+    with session():
+        found = TermIndex(terms).gradients(syms)
+    for s, gradient in zip(syms, found):
+        expected = Add(*[Mul(*t).diff(s) for t in terms if s in t])
+        assert gradient == expected and gradient.args == expected.args
+
+
+@given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=3), min_size=2, max_size=8))
+def test_order_code_orders_as_length_then_digits(numbers):
+    from symconv.engine import order_code
+
+    codes = [order_code(digits, 7) for digits in numbers]
+    by_tuple = sorted(range(len(numbers)), key=lambda i: (len(numbers[i]), numbers[i]))
+    by_code = sorted(range(len(numbers)), key=codes.__getitem__)
+    assert [numbers[i] for i in by_code] == [numbers[i] for i in by_tuple]
+    assert len(set(codes)) == len({tuple(d) for d in numbers})
+
+
 def test_gradients_in_one_pass_equal_gradient_one_at_a_time():
     g, u, x, y = sympy.symbols("g u x y")
     index = TermIndex([(g, u, x), (y,), (g, x, y)])
