@@ -73,12 +73,13 @@ class Memo:
         # is a third of the memory of a tuple of ints. Every value holds the objects
         # whose ids make its key, so while the memo lives no such id can be reused.
         self.products: dict[int, Expr] = {}
-        # Products of two symbols, under their first factor in Mul's order: pairs[a][b]
-        # is a*b. Keyed by the symbols themselves, so a hit compares pointers, and split
-        # by factor, so the tables a convolution's rows look up stay small and warm. One
-        # orientation only: a second would double the table (150 bytes a product,
-        # measured) to save a second lookup for factors given in the other order.
-        self.pairs: dict[Symbol, dict[Symbol, Expr]] = {}
+        # Products of two symbols, under their first factor in Mul's order: pairs[id(a)]
+        # [id(b)] is a*b (ids, as above: a symbol's hash is Python code; the product
+        # holds both factors). Split by factor, so the tables a convolution's rows look
+        # up stay small and warm. One orientation only: a second would double the table
+        # (150 bytes a product, measured) to save a second lookup for factors given in
+        # the other order.
+        self.pairs: dict[int, dict[int, Expr]] = {}
         self.symbols: dict[int, tuple[int, tuple[Any, ...]] | None] = {}
         # Canonical sums of SUM_MEMO_MIN or more terms, under the sum of their terms' ids
         # (see remembered_sum): a derivation builds the same big sum two or three ways
@@ -193,12 +194,12 @@ def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
         return Mul._from_args(factors, True)
     if len(factors) == 2:
         a, b = factors
-        partners = memo.pairs.get(a)
+        partners = memo.pairs.get(id(a))
         if partners is None:
-            partners = memo.pairs[a] = {}
-        built = partners.get(b)
+            partners = memo.pairs[id(a)] = {}
+        built = partners.get(id(b))
         if built is None:
-            built = partners[b] = Mul._from_args(factors, True)
+            built = partners[id(b)] = Mul._from_args(factors, True)
         return built
     ids = ids_key(factors)
     built = memo.products.get(ids)
@@ -346,15 +347,15 @@ def pair_product(a: Expr, b: Expr) -> Expr:
     if type(a) is Symbol and type(b) is Symbol and a is not b:
         memo = ACTIVE.get()
         if memo is not None:
-            pairs = memo.pairs
-            partners = pairs.get(a)
+            pairs, id_a, id_b = memo.pairs, id(a), id(b)
+            partners = pairs.get(id_a)
             if partners is not None:
-                built = partners.get(b)
+                built = partners.get(id_b)
                 if built is not None:
                     return built
-            partners = pairs.get(b)  # stored under the factor that comes first
+            partners = pairs.get(id_b)  # stored under the factor that comes first
             if partners is not None:
-                built = partners.get(a)
+                built = partners.get(id_a)
                 if built is not None:
                     return built
         key_a, key_b = symbol_key(a), symbol_key(b)
