@@ -301,20 +301,12 @@ def total(terms: Sequence[Expr]) -> Expr:
     return total_of_keyed(with_keys)
 
 
-def keyed(term: Expr) -> tuple[Any, Expr]:
-    """``(term_key(term), term)``: taken while the term is at hand, for
-    :func:`total_of_keyed`."""
-    return (term_key(term), term)
-
-
 def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
     """:func:`total` of terms given with their keys (sorted in place): every key a
-    :func:`term_key`, or every key an int from one :class:`TermIndex`; a key of None
-    leaves the sum to ``Add``.
-
-    A sum gathered across a whole derivation (a weight's gradient, a column of X^T g)
-    takes each term's key when the term is built or looked up, next to its neighbours in
-    memory, instead of visiting every term again, scattered, to sort the sum.
+    :func:`term_key`, or every key an int code from one :class:`TermIndex` (which files
+    a gradient term with its code as it builds it); a key of None leaves the sum to
+    ``Add``. A sum built before in the session from the same terms is returned first,
+    before any sorting.
     """
     if not with_keys:
         return S.Zero

@@ -33,10 +33,9 @@ from symconv.datamatrix import data_transpose_times, rows_from_settings
 from symconv.engine import (
     TermIndex,
     in_session,
-    keyed,
     pair_product,
     passing_symbol_key,
-    total_of_keyed,
+    total,
 )
 from symconv.gradients import derive_gradients
 from symconv.proof import Proof, Step, check, observe
@@ -160,18 +159,14 @@ def tie_summation_step(
     leaves exactly the sum over the tie set.
     """
 
-    def read(entry: Entry) -> tuple[Any, Expr] | None:
-        value = dl_du.get(entry)
-        return None if value is None else keyed(value)
-
     sets = [sorted(tie_sets.get(k, ())) for k in range(len(grad_w))]
-    gathered = gather_by_rows(sets, read)
+    gathered = gather_by_rows(sets, dl_du.get)
     beyond = any(not 0 <= k < len(grad_w) for k in tie_sets)  # sets no weight reads
     if beyond or any(None in parts for parts in gathered):
         missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
         if missing:
             raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
-    sums = [total_of_keyed(parts) for parts in gathered]  # type: ignore[arg-type]
+    sums = [total(parts) for parts in gathered]  # type: ignore[arg-type]
     return check(
         "tied gradient is the sum over its entries",
         list(grad_w),
