@@ -25,12 +25,13 @@ a*b + a*c
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
 from itertools import islice, repeat
-from operator import eq, gt, is_, itemgetter
+from operator import eq, is_, itemgetter, lt
 from typing import Any, TypeVar
 
 import sympy
@@ -435,39 +436,50 @@ class TermIndex:
     ) -> None:
         raw = [tuple(factors) for factors in terms]
         self.key = key
-        #: id of each plain symbol in the terms -> its rank in Mul's order; equal
-        #: symbols (equal keys) share a rank even if they are different objects.
-        self.rank: dict[int, int] = {}
         by_id = {id(f): f for factors in raw for f in factors if type(f) is Symbol}
-        ranked = sorted(
+        #: (key, id) of the index's plain symbols in Mul's order.
+        self.ranked = sorted(
             ((k, i) for i, k in ((i, key(f)) for i, f in by_id.items()) if k is not None),
             key=itemgetter(0),
         )
-        self.rank_of_key: dict[Any, int] = {}
-        for k, i in ranked:
-            self.rank[i] = self.rank_of_key.setdefault(k, len(self.rank_of_key))
+        #: id of each plain symbol in the terms -> its rank in Mul's order; equal
+        #: symbols (equal keys) share a rank even if they are different objects.
+        self.rank: dict[int, int] = {}
+        count, last = 0, MISSING
+        for k, i in self.ranked:
+            if k != last:
+                count, last = count + 1, k
+            self.rank[i] = count - 1
+        self.rank_count = count
         #: The terms' factors; a product of distinct plain symbols is stored in Mul's
         #: order (so dropping one factor leaves a sorted product) and marked plain.
         self.terms: list[tuple[Expr, ...]] = []
         self.plain = bytearray()
         rank = self.rank
         for factors in raw:
-            ranks = [rank.get(id(f), -1) for f in factors]
-            if -1 in ranks or len(set(ranks)) != len(ranks):
-                self.terms.append(factors)
-                self.plain.append(0)
-                continue
-            if any(map(gt, ranks, islice(ranks, 1, None))):
-                factors = tuple(f for _, f in sorted(zip(ranks, factors), key=itemgetter(0)))
+            ranks: list[Any] = list(map(rank.get, map(id, factors)))  # None: not plain
+            if None in ranks:
+                plain = False
+            elif all(map(lt, ranks, islice(ranks, 1, None))):
+                plain = True  # already in Mul's order, hence distinct
+            else:
+                ordered = sorted(zip(ranks, factors), key=itemgetter(0))
+                ranks = [r for r, _ in ordered]
+                plain = all(map(lt, ranks, islice(ranks, 1, None)))  # equal: a repeated symbol
+                if plain:
+                    factors = tuple(f for _, f in ordered)
             self.terms.append(factors)
-            self.plain.append(1)
+            self.plain.append(plain)
 
     def rank_of(self, symbol: Expr) -> int | None:
         """The rank of a symbol among the index's plain symbols, or None if no plain
         term holds it."""
         found = self.rank.get(id(symbol))
         if found is None and type(symbol) is Symbol:
-            found = self.rank_of_key.get(self.key(symbol))
+            key = self.key(symbol)
+            place = bisect_left(self.ranked, key, key=itemgetter(0))
+            if place < len(self.ranked) and self.ranked[place][0] == key:
+                found = self.rank[self.ranked[place][1]]
         return found
 
     @staticmethod
@@ -499,7 +511,7 @@ class TermIndex:
                 r = self.rank_of(s)
                 if r is not None:
                     by_rank[r] = gathered
-        rank, base = self.rank, max(len(self.rank_of_key), 1)
+        rank, base = self.rank, max(self.rank_count, 1)
         for factors, plain in zip(self.terms, self.plain):
             if not plain:
                 for atom in self.atoms(factors):
@@ -509,22 +521,19 @@ class TermIndex:
                         if part is not S.Zero:
                             found.append((None, part))
                 continue
-            ranks = [rank[id(f)] for f in factors]
-            if len(ranks) == 3:  # the loss's g*w*x: order_code inlined
-                r0, r1, r2 = ranks
-                codes: list[int | None] = [
-                    (2 * base + r1) * base + r2,
-                    (2 * base + r0) * base + r2,
-                    (2 * base + r0) * base + r1,
-                ]
-            elif len(ranks) > 2:
-                codes = [order_code(ranks[:p] + ranks[p + 1 :], base) for p in range(len(ranks))]
-            else:
-                codes = [None] * len(ranks)  # a lone symbol's place in Add is Add's to find
+            ranks = list(map(rank.__getitem__, map(id, factors)))
             for place, r in enumerate(ranks):
                 found = by_rank.get(r)
-                if found is not None:
-                    found.append((codes[place], self.rest(factors, place)))
+                if found is None:
+                    continue
+                if len(ranks) == 3:  # the loss's g*w*x: order_code inlined
+                    a, b = (ranks[1], ranks[2]) if place == 0 else (ranks[0], ranks[3 - place])
+                    code: int | None = (2 * base + a) * base + b
+                elif len(ranks) > 2:
+                    code = order_code(ranks[:place] + ranks[place + 1 :], base)
+                else:
+                    code = None  # a lone symbol's place in Add is Add's to find
+                found.append((code, self.rest(factors, place)))
         return [total_of_keyed(parts[s]) for s in symbols]
 
     def gradient(self, symbol: Expr) -> Expr:
