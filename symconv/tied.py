@@ -109,20 +109,27 @@ def untied_gradients(
 
     ``u_ij`` occurs only in row i's part ``g_i sum_j u_ij x_j`` of L (the entries are
     distinct symbols, named apart from x and g), so the loss is indexed and
-    differentiated one row at a time: the same terms are visited as with one index of
-    the whole loss, and a row's symbols and index are freed before the next row's.
+    differentiated a block of rows at a time: the same terms are visited as with one
+    index of the whole loss, and a block's symbols and index are freed before the next
+    block's. A block of rows shares most of its inputs, which an index ranks once.
     """
     prefix = untied_prefix(x, g)
     rows: dict[int, list[Entry]] = {}
     for entry in entries:
         rows.setdefault(entry[0], []).append(entry)
     gradients: dict[Entry, Expr] = {}
-    for i, row in rows.items():
-        u = [untied_symbol(f"{prefix}{i}_{j}") for _, j in row]
-        terms = [(g[i], u_ij, x[j]) for u_ij, (_, j) in zip(u, row)]
-        index = TermIndex(terms if g[i] is not S.Zero else [], key=passing_symbol_key)
-        gradients.update(zip(row, index.gradients(u)))
+    ordered = list(rows.items())
+    for start in range(0, len(ordered), UNTIE_BLOCK):
+        block = [entry for _, row in ordered[start : start + UNTIE_BLOCK] for entry in row]
+        u = [untied_symbol(f"{prefix}{i}_{j}") for i, j in block]
+        terms = [(g[i], u_ij, x[j]) for u_ij, (i, j) in zip(u, block) if g[i] is not S.Zero]
+        index = TermIndex(terms, key=passing_symbol_key)
+        gradients.update(zip(block, index.gradients(u)))
     return gradients
+
+
+#: Rows of U indexed together by :func:`untied_gradients`.
+UNTIE_BLOCK = 8
 
 
 Value = TypeVar("Value")

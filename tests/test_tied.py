@@ -68,6 +68,26 @@ def setup():
     return x, w, g, t, entries, dl_du, list(grad_w)
 
 
+def test_untied_gradients_across_blocks_of_rows():
+    """Rows are indexed UNTIE_BLOCK at a time; every entry's gradient is still g_i x_j
+    (0 where g_i is 0), on the band and on the structural zeros beside it, and it is
+    what sympy.diff of the untied loss gives."""
+    from sympy import Add, Mul, S, Symbol, diff
+
+    from symconv.tied import UNTIE_BLOCK, untied_symbol
+
+    rows = 2 * UNTIE_BLOCK + 3
+    x = symbolic_vector("x", rows + 2)
+    g = [S.Zero if i % 5 == 3 else Symbol(f"g{i}") for i in range(rows)]
+    entries = [(i, j) for i in range(rows) for j in range(max(i - 1, 0), min(i + 4, rows + 2))]
+    dl_du = untied_gradients(list(x), g, entries)
+    assert list(dl_du) == entries
+    u = {e: untied_symbol(f"u{e[0]}_{e[1]}") for e in entries}
+    loss = Add(*[Mul(g[i], u[(i, j)], x[j]) for i, j in entries])
+    for i, j in entries:
+        assert dl_du[(i, j)] == g[i] * x[j] == diff(loss, u[(i, j)])
+
+
 def test_a_wrong_gradient_fails():
     x, w, g, t, entries, dl_du, grad_w = setup()
     assert tie_summation_step(grad_w, dl_du, t.tie_sets()).holds
