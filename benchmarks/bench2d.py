@@ -204,8 +204,9 @@ def bench_2d(
     kernel size), ``floor_s``, ``forward_s``, ``whole_s`` (``matrix_form_s`` +
     ``tied_s``), ``ratio_floor`` (whole / floor), ``whole_peak_mb``, ``holds``, and, when
     measured, ``naive_forward_s``, ``naive_gradients_s``, ``naive_s`` (their sum, or the
-    forward part alone), ``ratio_naive`` (whole / naive), ``naive_parts``, and ``growth``
-    (whole time over the previous size with a quarter of the outputs).
+    forward part alone), ``ratio_naive`` (whole / naive), ``naive_parts``, ``growth``
+    (whole time over the previous size with a quarter of the outputs) and
+    ``growth_per_term`` (that over the growth of the terms).
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
@@ -261,6 +262,7 @@ def bench_2d(
         )
         if previous is not None:
             row["growth"] = row["whole_s"] / previous["whole_s"]
+            row["growth_per_term"] = row["growth"] / (row["terms"] / previous["terms"])
         rows.append(row)
     return rows
 
@@ -269,7 +271,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     """The rows as an aligned text table."""
     header = (
         f"{'size':>14} {'terms':>8} {'floor s':>8} {'fwd s':>7} {'whole s':>8} "
-        f"{'x floor':>7} {'naive s':>9} {'x naive':>8} {'peak MB':>8} {'growth':>6}"
+        f"{'x floor':>7} {'naive s':>9} {'x naive':>8} {'peak MB':>8} {'growth':>6} {'/term':>5}"
     )
     lines = [header]
     for r in rows:
@@ -278,12 +280,14 @@ def table(rows: list[dict[str, Any]]) -> str:
             naive += "*"
         vs_naive = f"{r['ratio_naive']:.3f}" if "ratio_naive" in r else "-"
         growth = f"{r['growth']:.2f}" if "growth" in r else "-"
+        per_term = f"{r['growth_per_term']:.2f}" if "growth_per_term" in r else "-"
         lines.append(
             f"{r['size']:>14} {r['terms']:>8} {r['floor_s']:>8.2f} {r['forward_s']:>7.2f} "
             f"{r['whole_s']:>8.2f} {r['ratio_floor']:>7.2f} {naive:>9} {vs_naive:>8} "
-            f"{r['whole_peak_mb']:>8.1f} {growth:>6}"
+            f"{r['whole_peak_mb']:>8.1f} {growth:>6} {per_term:>5}"
         )
     lines.append("* naive forward part only (naive differentiation does not finish there)")
+    lines.append("growth: whole s over the size with a quarter of the outputs; /term: per term")
     return "\n".join(lines)
 
 

@@ -189,7 +189,8 @@ def print_row(row: dict[str, Any], flush: bool = False) -> None:
 
 
 def growth(rows: list[dict[str, Any]], kind: str) -> list[str]:
-    """Time growth per quadrupling of m at fixed n, and the exponent it implies."""
+    """Time growth per quadrupling of m at fixed n, the exponent it implies, and the
+    growth per term: a valid layer has (m - n + 1) * n terms, which grow more than 4x."""
     import math
 
     lines = []
@@ -197,8 +198,10 @@ def growth(rows: list[dict[str, Any]], kind: str) -> list[str]:
     for (m, n), t in sorted(by_size.items()):
         if (4 * m, n) in by_size:
             factor = by_size[(4 * m, n)] / t
+            terms = (4 * m - n + 1) / (m - n + 1)
             lines.append(
-                f"  {kind:>11}: ({m}, {n}) -> ({4 * m}, {n}): x{factor:.2f} (exponent {math.log(factor, 4):.2f})"
+                f"  {kind:>11}: ({m}, {n}) -> ({4 * m}, {n}): x{factor:.2f} (exponent "
+                f"{math.log(factor, 4):.2f}); terms x{terms:.2f}, time per term x{factor / terms:.2f}"
             )
     return lines
 
