@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from operator import is_
 from typing import Any, TypeVar
 
 from sympy import Add, Expr, Mul, S, Symbol
@@ -169,7 +171,7 @@ def tie_summation_step(
     sets = [sorted(tie_sets.get(k, ())) for k in range(len(grad_w))]
     gathered = gather_by_rows(sets, dl_du.get)
     beyond = any(not 0 <= k < len(grad_w) for k in tie_sets)  # sets no weight reads
-    if beyond or any(None in parts for parts in gathered):
+    if beyond or any(any(map(is_, parts, repeat(None))) for parts in gathered):
         missing = [e for entries in tie_sets.values() for e in entries if e not in dl_du]
         if missing:
             raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
