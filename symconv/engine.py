@@ -25,8 +25,9 @@ a*b + a*c
 from __future__ import annotations
 
 import gc
+from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
@@ -303,11 +304,9 @@ def total(terms: Sequence[Expr]) -> Expr:
 
 
 def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
-    """:func:`total` of terms given with their keys (sorted in place): every key a
-    :func:`term_key`, or every key an int code from one :class:`TermIndex` (which files
-    a gradient term with its code as it builds it); a key of None leaves the sum to
-    ``Add``. A sum built before in the session from the same terms is returned first,
-    before any sorting.
+    """:func:`total` of terms given with their :func:`term_key` keys (sorted in place);
+    a key of None leaves the sum to ``Add``. A sum built before in the session from the
+    same terms is returned first, before any sorting.
     """
     if not with_keys:
         return S.Zero
@@ -316,18 +315,30 @@ def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
     terms = list(map(itemgetter(1), with_keys))
     if any(map(is_, map(itemgetter(0), with_keys), repeat(None))):
         return Add(*terms)
-    memo = ACTIVE.get()
-    fingerprint = None
-    if memo is not None and len(with_keys) >= SUM_MEMO_MIN:
-        fingerprint, found = remembered_sum(memo, terms)
-        if found is not None:
-            return found
+    memo, fingerprint, found = sum_seen(terms)
+    if found is not None:
+        return found
     with_keys.sort(key=itemgetter(0))
     keys = list(map(itemgetter(0), with_keys))
     if any(map(eq, keys, islice(keys, 1, None))):
         # like terms (equal keys are equal terms): let Add collect them
         return Add(*terms)
-    built = Add._from_args(list(map(itemgetter(1), with_keys)), True)
+    return file_sum(memo, fingerprint, list(map(itemgetter(1), with_keys)))
+
+
+def sum_seen(terms: list[Expr]) -> tuple[Memo | None, int | None, Expr | None]:
+    """``(memo, fingerprint, sum)``: the session's canonical sum of these terms if one was
+    built (see :func:`remembered_sum`), else None and the fingerprint to file it under."""
+    memo = ACTIVE.get()
+    if memo is None or len(terms) < SUM_MEMO_MIN:
+        return memo, None, None
+    fingerprint, found = remembered_sum(memo, terms)
+    return memo, fingerprint, found
+
+
+def file_sum(memo: Memo | None, fingerprint: int | None, ordered: list[Expr]) -> Expr:
+    """The Add of distinct terms already in canonical order, remembered for the session."""
+    built = Add._from_args(ordered, True)
     if memo is not None and fingerprint is not None:
         memo.sums.setdefault(fingerprint, []).append(built)
     return built
@@ -404,6 +415,41 @@ def derivative(factors: Factors, symbol: Symbol) -> Expr:
         else:
             parts.append(Mul(inner, *rest))
     return total(parts) if len(parts) != 1 else parts[0]
+
+
+class Gathered:
+    """One gradient as a :class:`TermIndex` gathers it: its terms, and beside them in a
+    flat array each term's order code (:func:`order_code`); None once a term without a
+    code joins, and the sum is then ``Add``'s to order.
+
+    An array holds the codes as machine integers, not as int objects scattered over
+    the heap between the terms: sorting a big sum then reads one block of memory.
+    """
+
+    __slots__ = ("terms", "codes")
+
+    def __init__(self, wide: bool) -> None:
+        self.terms: list[Expr] = []
+        #: Codes below 2**63 fit an array of int64; ``wide`` indices keep Python ints.
+        self.codes: MutableSequence[int] | None = [] if wide else array("q")
+
+    def total(self) -> Expr:
+        """The canonical sum of the gathered terms, exactly as ``Add(*terms)``."""
+        terms, codes = self.terms, self.codes
+        if len(terms) < 2:
+            return terms[0] if terms else S.Zero
+        if codes is None:
+            return Add(*terms)
+        memo, fingerprint, found = sum_seen(terms)
+        if found is not None:
+            return found
+        if not all(map(lt, codes, islice(codes, 1, None))):
+            order = sorted(range(len(terms)), key=codes.__getitem__)
+            terms = [terms[i] for i in order]
+            ordered = [codes[i] for i in order]
+            if any(map(eq, ordered, islice(ordered, 1, None))):
+                return Add(*terms)  # like terms (equal codes are equal terms)
+        return file_sum(memo, fingerprint, terms)
 
 
 class TermIndex:
@@ -503,15 +549,17 @@ class TermIndex:
         (the general product rule) for each wanted symbol they hold, and their sums
         through ``Add``.
         """
-        parts: dict[Expr, list[tuple[Any, Expr]]] = {}
-        by_rank: dict[int, list[tuple[Any, Expr]]] = {}
+        rank, base = self.rank, max(self.rank_count, 1)
+        width = max((len(t) - 1 for t, p in zip(self.terms, self.plain) if p), default=0)
+        wide = (width + 1) * base**width >= 2**63  # codes beyond int64 (see order_code)
+        parts: dict[Expr, Gathered] = {}
+        by_rank: dict[int, Gathered] = {}
         for s in symbols:
             if s not in parts:
-                gathered = parts[s] = []
+                gathered = parts[s] = Gathered(wide)
                 r = self.rank_of(s)
                 if r is not None:
                     by_rank[r] = gathered
-        rank, base = self.rank, max(self.rank_count, 1)
         for factors, plain in zip(self.terms, self.plain):
             if not plain:
                 for atom in self.atoms(factors):
@@ -519,22 +567,26 @@ class TermIndex:
                     if found is not None:
                         part = derivative(factors, atom)
                         if part is not S.Zero:
-                            found.append((None, part))
+                            found.terms.append(part)
+                            found.codes = None
                 continue
             ranks = list(map(rank.__getitem__, map(id, factors)))
             for place, r in enumerate(ranks):
                 found = by_rank.get(r)
                 if found is None:
                     continue
+                found.terms.append(self.rest(factors, place))
+                codes = found.codes
+                if codes is None:
+                    continue
                 if len(ranks) == 3:  # the loss's g*w*x: order_code inlined
                     a, b = (ranks[1], ranks[2]) if place == 0 else (ranks[0], ranks[3 - place])
-                    code: int | None = (2 * base + a) * base + b
+                    codes.append((2 * base + a) * base + b)
                 elif len(ranks) > 2:
-                    code = order_code(ranks[:place] + ranks[place + 1 :], base)
+                    codes.append(order_code(ranks[:place] + ranks[place + 1 :], base))
                 else:
-                    code = None  # a lone symbol's place in Add is Add's to find
-                found.append((code, self.rest(factors, place)))
-        return [total_of_keyed(parts[s]) for s in symbols]
+                    found.codes = None  # a lone symbol's place in Add is Add's to find
+        return [parts[s].total() for s in symbols]
 
     def gradient(self, symbol: Expr) -> Expr:
         """d(sum of terms)/d(symbol): :meth:`gradients` for one symbol."""

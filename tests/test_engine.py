@@ -135,6 +135,19 @@ def test_term_index_orders_loss_shaped_gradients(seed):
         assert gradient == expected and gradient.args == expected.args
 
 
+def test_term_index_long_products_keep_their_codes_as_python_ints():
+    """Twenty-factor terms over thirty symbols: codes pass 2**63, beyond an int64
+    array, and the gradients are still exactly Add's."""
+    rng = random.Random(7)
+    syms = sympy.symbols("p0:30")
+    terms = [tuple(rng.sample(syms, 20)) for _ in range(12)]
+    with session():
+        found = TermIndex(terms).gradients(syms[:6])
+    for s, gradient in zip(syms[:6], found):
+        expected = Add(*[Mul(*t).diff(s) for t in terms if s in t])
+        assert gradient == expected and gradient.args == expected.args
+
+
 @given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=3), min_size=2, max_size=8))
 def test_order_code_orders_as_length_then_digits(numbers):
     from symconv.engine import order_code
