@@ -430,7 +430,7 @@ class Gathered:
 
     def __init__(self, wide: bool) -> None:
         self.terms: list[Expr] = []
-        #: Codes below 2**63 fit an array of int64; ``wide`` indices keep Python ints.
+        #: Codes below 2**63 fit an array of int64; a ``wide`` index keeps Python ints.
         self.codes: MutableSequence[int] | None = [] if wide else array("q")
 
     def total(self) -> Expr:
