@@ -289,18 +289,16 @@ def total(terms: Sequence[Expr]) -> Expr:
         return S.Zero
     if len(terms) == 1:
         return terms[0]
-    memo = ACTIVE.get()
-    if memo is not None and len(terms) >= SUM_MEMO_MIN:
-        found = remembered_sum(memo, terms)[1]
-        if found is not None:
-            return found
+    memo, fingerprint, found = sum_seen(terms)
+    if found is not None:
+        return found  # before any term is keyed
     with_keys: list[tuple[Any, Expr]] = []
     for term in terms:
         key = term_key(term)
         if key is None:
             return Add(*terms)
         with_keys.append((key, term))
-    return total_of_keyed(with_keys)
+    return sorted_sum(with_keys, memo, fingerprint)
 
 
 def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
@@ -316,17 +314,23 @@ def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
     if any(map(is_, map(itemgetter(0), with_keys), repeat(None))):
         return Add(*terms)
     memo, fingerprint, found = sum_seen(terms)
-    if found is not None:
-        return found
+    return found if found is not None else sorted_sum(with_keys, memo, fingerprint)
+
+
+def sorted_sum(
+    with_keys: list[tuple[Any, Expr]], memo: Memo | None, fingerprint: int | None
+) -> Expr:
+    """The sum of keyed terms not seen before: sorted by key (in place), filed."""
     with_keys.sort(key=itemgetter(0))
     keys = list(map(itemgetter(0), with_keys))
+    terms = list(map(itemgetter(1), with_keys))
     if any(map(eq, keys, islice(keys, 1, None))):
         # like terms (equal keys are equal terms): let Add collect them
         return Add(*terms)
-    return file_sum(memo, fingerprint, list(map(itemgetter(1), with_keys)))
+    return file_sum(memo, fingerprint, terms)
 
 
-def sum_seen(terms: list[Expr]) -> tuple[Memo | None, int | None, Expr | None]:
+def sum_seen(terms: Sequence[Expr]) -> tuple[Memo | None, int | None, Expr | None]:
     """``(memo, fingerprint, sum)``: the session's canonical sum of these terms if one was
     built (see :func:`remembered_sum`), else None and the fingerprint to file it under."""
     memo = ACTIVE.get()
