@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
@@ -225,7 +225,7 @@ class BandedMatrix:
 
     def matvec(self, x: Sequence[Expr]) -> list[Expr]:
         """``T * x`` over the band only."""
-        return [dot((weight, x[j]) for j, weight in row) for row in self.rows()]
+        return band_times(self, x)(range(self.shape[0]))
 
     def rmatvec(self, g: Sequence[Expr]) -> list[Expr]:
         """``T^T * g`` over the band only (the input gradient, a transposed convolution)."""
@@ -254,6 +254,18 @@ class BandedMatrix:
         weight = self.weights.__getitem__
         rows = [list(zip(columns, map(weight, ks))) for columns, ks in ties.row_arrays()]
         return rows + [[] for _ in range(self.shape[0] - len(rows))]
+
+
+def band_times(t: BandedMatrix, x: Sequence[Expr]) -> Callable[[range], list[Expr]]:
+    """``T * x`` by blocks of rows, for :func:`~symconv.engine.row_blocks`: the returned
+    function gives the rows of ``T * x`` in a range. T's rows are read once, and freed
+    with the function."""
+    rows = t.rows()
+
+    def block_of(block: range) -> list[Expr]:
+        return [dot((weight, x[j]) for j, weight in row) for row in rows[block.start : block.stop]]
+
+    return block_of
 
 
 def band_from_settings(w: Sequence[Expr], settings: Layout) -> BandedMatrix:

@@ -31,15 +31,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
 
-from symconv.banded import BandedMatrix, Entry, band_from_settings
-from symconv.datamatrix import data_times, rows_from_settings
-from symconv.engine import dot, in_session
+from symconv.banded import BandedMatrix, Entry, band_from_settings, band_times
+from symconv.datamatrix import data_times_by_rows, rows_from_settings
+from symconv.engine import dot, in_session, row_blocks
 from symconv.gradients import derive_gradients
 from symconv.matrix_form import DENSE_CHECK_LIMIT
 from symconv.proof import Proof, Step, check, observe
@@ -574,15 +574,30 @@ def block_structure_step(t: BandedMatrix, kernel: Sequence[Expr], settings: Conv
 def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) -> list[Step]:
     """The steps of :func:`prove_matrix_form2d` for resolved settings (flat lists in)."""
     flat = layout(settings)
-    z = sliding_outputs(x, k, flat)
+    t = band_from_settings(k, flat)
+    rotated = k[::-1]  # reversing the row-major kernel rotates it by 180 degrees
+    # The sliding sums, T x, X k and the rotated kernel's sums derive the same outputs
+    # from the same products: derived a block of rows at a time (see row_blocks).
+    built = row_blocks(
+        flat.output_length,
+        len(k),
+        {
+            "z": partial(sliding_outputs, x, k, flat),
+            "T x": band_times(t, x),
+            "X k": data_times_by_rows(x, flat, k, settings.flip),
+            "flip": partial(
+                sliding_outputs, x, rotated, layout(settings.with_flip(not settings.flip))
+            ),
+        },
+    )
+    z, by_flip = built["z"], built["flip"]
     wo = settings.cols.output_length
     labels = [divmod(o, wo) for o in range(len(z))]
-    t = band_from_settings(k, flat)
     steps = [
         check(
             "doubly-block Toeplitz product",
             z,
-            t.matvec(x),
+            built["T x"],
             law="row i*Wo + j of T holds k'[a, b] at column "
             "(i*s_h + a*d_h - top)*W + (j*s_w + b*d_w - left)",
             labels=labels,
@@ -592,7 +607,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
         check(
             "im2col product",
             z,
-            data_times(rows_from_settings(x, flat), k, settings.flip),
+            built["X k"],
             law="row i*Wo + j of X is the window under output (i, j), read row-major",
             labels=labels,
         ),
@@ -607,7 +622,6 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
                 labels=labels,
             )
         )
-    rotated = k[::-1]  # reversing the row-major kernel rotates it by 180 degrees
     if settings.flip:
         reference = textbook_convolution2d(x, k, settings)
         if reference is not None:
@@ -624,7 +638,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
             check(
                 "flip",
                 z,
-                sliding_outputs(x, rotated, layout(settings.with_flip(False))),
+                by_flip,
                 law="conv(x, k) = xcorr(x, rot180(k))",
                 labels=labels,
             )
@@ -633,7 +647,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
         steps.append(
             check(
                 "flip",
-                sliding_outputs(x, rotated, layout(settings.with_flip(True))),
+                by_flip,
                 z,
                 law="xcorr(x, k) = conv(x, rot180(k))",
                 labels=labels,

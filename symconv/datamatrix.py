@@ -47,6 +47,15 @@ def data_times(rows: list[list[Expr]], w: Sequence[Expr], flip: bool = False) ->
     return [dot(zip(kernel, row)) for row in rows]
 
 
+def data_times_by_rows(
+    x: Sequence[Expr], settings: WindowLayout, w: Sequence[Expr], flip: bool = False
+) -> Callable[[range], list[Expr]]:
+    """``X * w`` by blocks of rows, for :func:`~symconv.engine.row_blocks`: the returned
+    function gives the rows of ``X * w`` in a range; X's rows are freed with it."""
+    rows = rows_from_settings(x, settings)
+    return lambda block: data_times(rows[block.start : block.stop], w, flip)
+
+
 def data_transpose_times(rows: list[list[Expr]], g: Sequence[Expr]) -> list[Expr]:
     """``X^T * g``: column ``k`` of X against ``g`` (the weight gradient's closed form).
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
@@ -376,6 +376,31 @@ def dot(pairs: Iterable[tuple[Expr, Expr]]) -> Expr:
     """``sum(a*b for a, b in pairs)`` in canonical form, dropping structural zeros."""
     zero = S.Zero
     return total([pair_product(a, b) for a, b in pairs if a is not zero and b is not zero])
+
+
+#: Terms (rows times kernel taps) a block of :func:`row_blocks` holds.
+TERMS_PER_BLOCK = 4096
+
+
+def row_blocks(
+    count: int, taps: int, derivations: Mapping[str, Callable[[range], list[Expr]]]
+) -> dict[str, list[Expr]]:
+    """``{name: derive(range(count))}`` for each derivation, computed a block of rows at a
+    time across all of them (about :data:`TERMS_PER_BLOCK` terms, ``taps`` per row).
+
+    The derivations of one layer's outputs (the sliding sums, ``T x``, ``X w``, the
+    flipped kernel) build or look up the same products and sums row by row. One whole
+    derivation after another, each walks every product again after it has left the
+    cache; a block at a time, the later derivations of a row find its products still
+    in cache.
+    """
+    step = max(1, TERMS_PER_BLOCK // max(taps, 1))
+    results: dict[str, list[Expr]] = {name: [] for name in derivations}
+    for start in range(0, count, step):
+        block = range(start, min(count, start + step))
+        for name, derive in derivations.items():
+            results[name].extend(derive(block))
+    return results
 
 
 def factor_atoms(factor: Expr) -> Iterable[Expr]:

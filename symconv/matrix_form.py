@@ -14,12 +14,14 @@ True
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from functools import partial
 
 from sympy import Expr, MatrixBase
 
-from symconv.banded import BandedMatrix, band_from_settings
-from symconv.datamatrix import data_times, rows_from_settings
-from symconv.engine import dot, in_session
+from symconv.banded import BandedMatrix, band_from_settings, band_times
+from symconv.datamatrix import data_times_by_rows
+from symconv.engine import dot, in_session, row_blocks
 from symconv.proof import Proof, Step, check
 from symconv.settings import ConvSettings
 from symconv.sliding import settings_for, sliding_outputs
@@ -77,10 +79,30 @@ def matrix_form_steps(
     data_matrix: object = None,
 ) -> list[Step]:
     """The steps of :func:`prove_matrix_form` for resolved settings (plain lists in)."""
-    z = sliding_outputs(x, w, settings)
-    labels = [(i,) for i in range(len(z))]
     t = band_from_settings(w, settings)
-    banded = t.matvec(x) if matrix is None else claimed_product(matrix, x, t.shape, "the claimed T")
+    mirrored = dataclasses.replace(settings, flip=not settings.flip)
+    # The sliding sums, T x, X w and the flipped kernel's sums derive the same outputs
+    # from the same products: derived a block of rows at a time (see row_blocks).
+    derivations: dict[str, Callable[[range], list[Expr]]] = {
+        "z": partial(sliding_outputs, x, w, settings),
+        "flip": partial(sliding_outputs, x, w[::-1], mirrored),
+    }
+    if matrix is None:
+        derivations["T x"] = band_times(t, x)
+    if data_matrix is None:
+        derivations["X w"] = data_times_by_rows(x, settings, w, settings.flip)
+    built = row_blocks(settings.output_length, len(w), derivations)
+    z, by_flip = built["z"], built["flip"]
+    banded = (
+        built["T x"] if matrix is None else claimed_product(matrix, x, t.shape, "the claimed T")
+    )
+    kernel = w[::-1] if settings.flip else w
+    by_data = (
+        built["X w"]
+        if data_matrix is None
+        else claimed_product(data_matrix, kernel, (len(z), len(w)), "the claimed X")
+    )
+    labels = [(i,) for i in range(len(z))]
     steps = [
         check(
             "banded product",
@@ -91,13 +113,6 @@ def matrix_form_steps(
             details={"band": t},
         )
     ]
-    rows = rows_from_settings(x, settings)
-    kernel = w[::-1] if settings.flip else w
-    by_data = (
-        data_times(rows, w, settings.flip)
-        if data_matrix is None
-        else claimed_product(data_matrix, kernel, (len(z), len(w)), "the claimed X")
-    )
     steps.append(
         check(
             "data-matrix product",
@@ -130,22 +145,20 @@ def matrix_form_steps(
                     labels=labels,
                 )
             )
-        unflipped = dataclasses.replace(settings, flip=False)
         steps.append(
             check(
                 "flip",
                 z,
-                sliding_outputs(x, w[::-1], unflipped),
+                by_flip,
                 law="conv(x, w) = xcorr(x, reverse(w))",
                 labels=labels,
             )
         )
     else:
-        flipped = dataclasses.replace(settings, flip=True)
         steps.append(
             check(
                 "flip",
-                sliding_outputs(x, w[::-1], flipped),
+                by_flip,
                 z,
                 law="xcorr(x, w) = conv(x, reverse(w))",
                 labels=labels,

@@ -20,7 +20,7 @@ Matrix([[5, 16, 34, 52, 45, 28]])
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sympy import Expr, Matrix
 
@@ -61,9 +61,14 @@ def windows(
     return rows_from_settings(list(xs), s)
 
 
-def sliding_outputs(x: Sequence[Expr], w: Sequence[Expr], settings: Layout) -> list[Expr]:
-    """Outputs of the layer for resolved settings, as a list (the engine's currency)."""
-    return [dot((w[k], x[j]) for k, j in settings.taps(i)) for i in range(settings.output_length)]
+def sliding_outputs(
+    x: Sequence[Expr], w: Sequence[Expr], settings: Layout, rows: Iterable[int] | None = None
+) -> list[Expr]:
+    """Outputs of the layer for resolved settings, as a list (the engine's currency);
+    ``rows`` picks some outputs, in that order (all of them by default)."""
+    if rows is None:
+        rows = range(settings.output_length)
+    return [dot((w[k], x[j]) for k, j in settings.taps(i)) for i in rows]
 
 
 def conv1d(

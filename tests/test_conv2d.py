@@ -23,6 +23,7 @@ from symconv import (
     conv2d_grads,
     conv2d_matrix,
     conv_matrix,
+    engine,
     im2col2d,
     prove_matrix_form2d,
     prove_tied_gradients2d,
@@ -37,7 +38,9 @@ from symconv.conv2d import (
     tied_weight_steps,
     weight_gradient_closed_form,
 )
+from symconv.datamatrix import rows_from_settings
 from symconv.gradients import derive_gradients
+from symconv.sliding import sliding_outputs
 from symconv.tied import tie_summation_step, untied_entries, untied_gradients
 
 RNG = np.random.default_rng(2024)
@@ -485,3 +488,27 @@ def test_as_image_accepts_common_containers() -> None:
         expected,
     ):
         assert as_image(value) == expected
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_outputs_derived_in_row_blocks_equal_the_whole_derivations(monkeypatch, flip) -> None:
+    """The 2-D forward proof derives T x, X k and the rotated kernel's sums a block of
+    output rows at a time; blocks of a few outputs give the whole derivations' lists."""
+    monkeypatch.setattr(engine, "TERMS_PER_BLOCK", 10)  # 2x2 kernel: 2 outputs a block
+    x, k = symbolic_matrix("x", 5, 6), symbolic_matrix("k", 2, 2)
+    proof = prove_matrix_form2d(x, k, stride=(1, 2), padding=1, flip=flip)
+    assert proof.holds
+    s = settings2d((2, 2), (5, 6), stride=(1, 2), padding=1, flip=flip)
+    flat, xs, ks = layout(s), list(x), list(k)
+    z = sliding_outputs(xs, ks, flat)
+    rotated = sliding_outputs(xs, ks[::-1], layout(s.with_flip(not flip)))
+    product = proof.step("doubly-block Toeplitz product")
+    assert list(product.lhs) == z and len(z) == 6 * 4
+    assert list(product.rhs) == band2d(k, (5, 6), stride=(1, 2), padding=1, flip=flip).matvec(xs)
+    flip_step = proof.step("flip")
+    assert list(flip_step.lhs if not flip else flip_step.rhs) == z
+    assert list(flip_step.rhs if not flip else flip_step.lhs) == rotated
+    kernel = ks[::-1] if flip else ks
+    assert list(proof.step("im2col product").rhs) == [
+        sympy.Add(*[a * b for a, b in zip(kernel, row)]) for row in rows_from_settings(xs, flat)
+    ]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Add, Dummy, Mul, Symbol, sin
 
+from symconv import engine
 from symconv.engine import TermIndex, derivative, dot, product, same, session, total
 
 NAMES = ["a", "b", "z", "x0", "x10", "x9", "w2", "W", "_q", "g1"]
@@ -269,3 +270,29 @@ def test_a_remembered_sum_needs_exactly_the_same_terms():
         assert total(terms) == Add(*terms)
         repeated = terms[:39] + [terms[0]]  # a term twice: Add collects it
         assert total(repeated) == Add(*repeated) and total(repeated) != total(terms)
+
+
+# --- row_blocks ---------------------------------------------------------------------------
+
+
+def test_row_blocks_give_every_row_once_in_order_a_block_across_all_at_a_time(monkeypatch):
+    monkeypatch.setattr(engine, "TERMS_PER_BLOCK", 12)
+    calls: list[tuple[str, range]] = []
+
+    def deriving(name):
+        def derive(block):
+            calls.append((name, block))
+            return [(name, i) for i in block]
+
+        return derive
+
+    built = engine.row_blocks(10, 4, {"a": deriving("a"), "b": deriving("b")})
+    assert built == {"a": [("a", i) for i in range(10)], "b": [("b", i) for i in range(10)]}
+    blocks = [range(0, 3), range(3, 6), range(6, 9), range(9, 10)]  # 12 terms // 4 taps
+    assert calls == [(name, block) for block in blocks for name in "ab"]
+
+
+def test_row_blocks_edge_cases():
+    assert engine.row_blocks(0, 3, {"a": lambda block: list(block)}) == {"a": []}
+    # More taps than a block holds: still one row at a time, nothing lost.
+    assert engine.row_blocks(3, 10**6, {"a": lambda block: list(block)}) == {"a": [0, 1, 2]}

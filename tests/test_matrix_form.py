@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy
 from sympy import Matrix
 
-from symconv import band, conv_matrix, im2col, prove_matrix_form, symbolic_vector
-from symconv.banded import BandedMatrix
+from symconv import band, conv_matrix, engine, im2col, prove_matrix_form, symbolic_vector
+from symconv.banded import BandedMatrix, band_from_settings
+from symconv.datamatrix import rows_from_settings
 from symconv.matrix_form import DENSE_CHECK_LIMIT
+from symconv.sliding import settings_for, sliding_outputs
 
 GRID = [
     (m, n, s, p, d, f)
@@ -117,3 +121,37 @@ def test_proof_is_truthy_and_renders():
     assert r"\begin{align*}" in proof.to_latex()
     with pytest.raises(KeyError, match="no step 'nope'"):
         proof.step("nope")
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "s", "p", "d", "flip"),
+    [
+        (23, 3, 1, 0, 1, False),
+        (23, 3, 2, "full", 1, True),
+        (24, 4, 3, (1, 2), 2, False),
+        (20, 2, 1, "same", 3, True),
+    ],
+)
+def test_outputs_derived_in_row_blocks_equal_the_whole_derivations(
+    monkeypatch, m, n, s, p, d, flip
+):
+    """T x, X w and the flipped sums are derived a block of rows at a time; blocks of two
+    or three rows give exactly the lists of the whole derivations, row for row."""
+    monkeypatch.setattr(engine, "TERMS_PER_BLOCK", 7)
+    x, w = list(symbolic_vector("x", m)), list(symbolic_vector("w", n))
+    proof = prove_matrix_form(x, w, stride=s, padding=p, dilation=d, flip=flip)
+    assert proof.holds
+    settings = settings_for(x, w, s, p, d, flip)
+    z = sliding_outputs(x, w, settings)
+    assert len(z) > 3 * (7 // n)  # several blocks and a part of one
+    mirrored = sliding_outputs(x, w[::-1], dataclasses.replace(settings, flip=not flip))
+    flip_step = proof.step("flip")
+    assert list(flip_step.lhs if not flip else flip_step.rhs) == z
+    assert list(flip_step.rhs if not flip else flip_step.lhs) == mirrored
+    banded = proof.step("banded product")
+    assert list(banded.lhs) == z
+    assert list(banded.rhs) == band_from_settings(w, settings).matvec(x)
+    assert list(proof.step("data-matrix product").rhs) == [
+        sympy.Add(*[w_k * x_j for w_k, x_j in zip(w[::-1] if flip else w, row)])
+        for row in rows_from_settings(x, settings)
+    ]

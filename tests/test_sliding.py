@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sympy import Matrix
 
 from symconv import conv1d, symbolic_vector, windows
+from symconv.sliding import settings_for, sliding_outputs
 from tests.helpers import as_floats, torch_conv1d
 
 X, W = [1, 2, 3, 4], [5, 6, 7]
@@ -163,3 +164,13 @@ def test_same_with_pytorch_rule_keeps_length():
 def test_bad_input_is_named(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         conv1d(*args, **kwargs)
+
+
+def test_sliding_outputs_of_chosen_rows():
+    x, w = list(symbolic_vector("x", 9)), list(symbolic_vector("w", 3))
+    s = settings_for(x, w, 2, "full", 1, False)
+    every = sliding_outputs(x, w, s)
+    assert len(every) == 6
+    assert sliding_outputs(x, w, s, [3, 0, 3]) == [every[3], every[0], every[3]]
+    assert sliding_outputs(x, w, s, range(2, 5)) == every[2:5]
+    assert sliding_outputs(x, w, s, range(0)) == []
