@@ -32,6 +32,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rounds import fastest, in_rounds, paired_growth
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -170,24 +172,18 @@ def as_shape(size: Sequence[int]) -> tuple[int, int, int, int]:
     raise ValueError(f"size {size!r} must be (H, K) or (H, W, kh, kw)")
 
 
-def fastest_runs(
+def runs_in_rounds(
     shapes: Sequence[tuple[int, int, int, int]], repeat: int, say: Any
-) -> dict[tuple[tuple[int, int, int, int], str], dict[str, Any]]:
-    """Each (shape, kind)'s fastest of ``repeat`` fresh runs of floor, forward and whole,
-    taken in rounds (every cell once per round, as in ``run.py``), so that a drift of the
-    machine between the small and the large sizes does not read as growth."""
-    best: dict[tuple[tuple[int, int, int, int], str], dict[str, Any]] = {}
-    for round_number in range(1, repeat + 1):
-        for shape in shapes:
-            for kind in ("floor", "forward", "whole"):
-                say(
-                    f"{shape[0]}x{shape[1]}, {shape[2]}x{shape[3]}: {kind} ({round_number}/{repeat})"
-                )
-                result = run_child(kind, shape)
-                known = best.get((shape, kind))
-                if known is None or result["seconds"] < known["seconds"]:
-                    best[(shape, kind)] = result
-    return best
+) -> dict[tuple[tuple[int, int, int, int], str], list[dict[str, Any]]]:
+    """Every round's run of floor, forward and whole for each shape (see ``rounds.py``)."""
+
+    def run(cell: tuple[tuple[int, int, int, int], str]) -> dict[str, Any]:
+        shape, kind = cell
+        say(f"{shape[0]}x{shape[1]}, {shape[2]}x{shape[3]}: {kind}")
+        return run_child(kind, shape)
+
+    cells = [(shape, kind) for shape in shapes for kind in ("floor", "forward", "whole")]
+    return in_rounds(cells, repeat, run, lambda number: say(f"round {number} of {repeat} done"))
 
 
 def bench_2d(
@@ -205,14 +201,15 @@ def bench_2d(
     ``tied_s``), ``ratio_floor`` (whole / floor), ``whole_peak_mb``, ``holds``, and, when
     measured, ``naive_forward_s``, ``naive_gradients_s``, ``naive_s`` (their sum, or the
     forward part alone), ``ratio_naive`` (whole / naive), ``naive_parts``, ``growth``
-    (whole time over the previous size with a quarter of the outputs) and
-    ``growth_per_term`` (that over the growth of the terms).
+    (whole time over the previous size with a quarter of the outputs),
+    ``growth_per_term`` (that over the growth of the terms) and ``paired_growth`` (the
+    median of the same-round ratios, see ``rounds.py``); ``whole_rounds`` holds every
+    round's whole run.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}")
     say = progress or (lambda message: None)
     shapes = [as_shape(size) for size in sizes]
-    best = fastest_runs(shapes, repeat, say)
+    runs = runs_in_rounds(shapes, repeat, say)
+    best = {cell: fastest(cell_runs) for cell, cell_runs in runs.items()}
     rows: list[dict[str, Any]] = []
     for shape in shapes:
         h, w, kh, kw = shape
@@ -224,6 +221,7 @@ def bench_2d(
             "outputs": outputs,
             "terms": outputs * kh * kw,
         }
+        row["whole_rounds"] = runs[(shape, "whole")]
         row["floor_s"] = best[(shape, "floor")]["seconds"]
         row["forward_s"] = best[(shape, "forward")]["seconds"]
         whole = best[(shape, "whole")]
@@ -263,6 +261,7 @@ def bench_2d(
         if previous is not None:
             row["growth"] = row["whole_s"] / previous["whole_s"]
             row["growth_per_term"] = row["growth"] / (row["terms"] / previous["terms"])
+            row["paired_growth"] = paired_growth(previous["whole_rounds"], row["whole_rounds"])
         rows.append(row)
     return rows
 
@@ -271,7 +270,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     """The rows as an aligned text table."""
     header = (
         f"{'size':>14} {'terms':>8} {'floor s':>8} {'fwd s':>7} {'whole s':>8} "
-        f"{'x floor':>7} {'naive s':>9} {'x naive':>8} {'peak MB':>8} {'growth':>6} {'/term':>5}"
+        f"{'x floor':>7} {'naive s':>9} {'x naive':>8} {'peak MB':>8} {'growth':>6} {'/term':>5} "
+        f"{'rounds':>6}"
     )
     lines = [header]
     for r in rows:
@@ -281,13 +281,17 @@ def table(rows: list[dict[str, Any]]) -> str:
         vs_naive = f"{r['ratio_naive']:.3f}" if "ratio_naive" in r else "-"
         growth = f"{r['growth']:.2f}" if "growth" in r else "-"
         per_term = f"{r['growth_per_term']:.2f}" if "growth_per_term" in r else "-"
+        paired = f"{r['paired_growth']:.2f}" if "paired_growth" in r else "-"
         lines.append(
             f"{r['size']:>14} {r['terms']:>8} {r['floor_s']:>8.2f} {r['forward_s']:>7.2f} "
             f"{r['whole_s']:>8.2f} {r['ratio_floor']:>7.2f} {naive:>9} {vs_naive:>8} "
-            f"{r['whole_peak_mb']:>8.1f} {growth:>6} {per_term:>5}"
+            f"{r['whole_peak_mb']:>8.1f} {growth:>6} {per_term:>5} {paired:>6}"
         )
     lines.append("* naive forward part only (naive differentiation does not finish there)")
-    lines.append("growth: whole s over the size with a quarter of the outputs; /term: per term")
+    lines.append(
+        "growth: whole s over the size with a quarter of the outputs (fastest over fastest); "
+        "/term: per term; rounds: median of the same-round ratios"
+    )
     return "\n".join(lines)
 
 

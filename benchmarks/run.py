@@ -31,6 +31,8 @@ import sys
 import time
 from typing import Any
 
+from rounds import fastest, in_rounds, paired_growth
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -127,25 +129,21 @@ KINDS = ("floor", "matrix_form", "tied", "whole")
 
 
 def bench_1d(sizes: list[tuple[int, int]], repeat: int = 3) -> list[dict[str, Any]]:
-    """Each cell's fastest of ``repeat`` fresh-process runs (timeit's advice: the
-    minimum is the least disturbed run on this shared VM, whose speed drifts 20-40 %).
-
-    The runs go in rounds, every cell once per round, so the fastest run of a small and
-    of a large size come from the same stretches of time: measured size after size, a
-    drift of the machine between the small and the large sizes shows up as growth.
-    """
-    best: dict[tuple[int, int, str], dict[str, Any]] = {}
-    for round_number in range(1, repeat + 1):
-        for m, n in sizes:
-            for kind in KINDS:
-                run = child(kind, m, n)
-                if (m, n, kind) not in best or run["seconds"] < best[m, n, kind]["seconds"]:
-                    best[m, n, kind] = run
-        print(f"  (round {round_number} of {repeat} done)", file=sys.stderr, flush=True)
+    """Each cell's fastest of ``repeat`` fresh-process runs, taken in rounds (see
+    ``rounds.py``); each row also keeps every round's whole run (``whole_rounds``) for
+    the growth read round by round."""
+    cells = [(m, n, kind) for m, n in sizes for kind in KINDS]
+    runs = in_rounds(
+        cells,
+        repeat,
+        lambda cell: child(cell[2], cell[0], cell[1]),
+        lambda number: print(f"  (round {number} of {repeat} done)", file=sys.stderr, flush=True),
+    )
     rows = []
     for m, n in sizes:
         row: dict[str, Any] = {"m": m, "n": n}
-        row.update({kind: best[m, n, kind] for kind in KINDS})
+        row.update({kind: fastest(runs[m, n, kind]) for kind in KINDS})
+        row.update({f"{kind}_rounds": runs[m, n, kind] for kind in KINDS})
         if (m, n) in NAIVE_FORWARD:
             row["naive_forward"] = child("naive_forward", m, n)
         if (m, n) in NAIVE_GRADIENT:
@@ -189,20 +187,26 @@ def print_row(row: dict[str, Any], flush: bool = False) -> None:
 
 
 def growth(rows: list[dict[str, Any]], kind: str) -> list[str]:
-    """Time growth per quadrupling of m at fixed n, the exponent it implies, and the
-    growth per term: a valid layer has (m - n + 1) * n terms, which grow more than 4x."""
+    """Time growth per quadrupling of m at fixed n: the fastest run over the fastest run,
+    the exponent it implies and the growth per term (a valid layer has
+    (m - n + 1) * n terms, which grow more than 4x), then the median of the same-round
+    ratios (see rounds.paired_growth)."""
     import math
 
     lines = []
-    by_size = {(r["m"], r["n"]): r[kind]["seconds"] for r in rows}
-    for (m, n), t in sorted(by_size.items()):
-        if (4 * m, n) in by_size:
-            factor = by_size[(4 * m, n)] / t
-            terms = (4 * m - n + 1) / (m - n + 1)
-            lines.append(
-                f"  {kind:>11}: ({m}, {n}) -> ({4 * m}, {n}): x{factor:.2f} (exponent "
-                f"{math.log(factor, 4):.2f}); terms x{terms:.2f}, time per term x{factor / terms:.2f}"
-            )
+    by_size = {(r["m"], r["n"]): r for r in rows}
+    for (m, n), small in sorted(by_size.items()):
+        large = by_size.get((4 * m, n))
+        if large is None:
+            continue
+        factor = large[kind]["seconds"] / small[kind]["seconds"]
+        terms = (4 * m - n + 1) / (m - n + 1)
+        paired = paired_growth(small[f"{kind}_rounds"], large[f"{kind}_rounds"])
+        lines.append(
+            f"  {kind:>11}: ({m}, {n}) -> ({4 * m}, {n}): x{factor:.2f} (exponent "
+            f"{math.log(factor, 4):.2f}); terms x{terms:.2f}, time per term "
+            f"x{factor / terms:.2f}; same-round median x{paired:.2f}"
+        )
     return lines
 
 
@@ -234,7 +238,6 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ("floor", "whole"):
         print("\n".join(growth(rows, kind)))
     if not args.no_2d:
-        sys.path.insert(0, HERE)
         import bench2d
 
         print(
