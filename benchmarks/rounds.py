@@ -3,7 +3,7 @@
 Shared by ``run.py`` (1-D) and ``bench2d.py`` (2-D). This VM's speed drifts 20-40 % from
 minute to minute, so every cell runs once per round and the rounds repeat: a cell's
 fastest run is its least disturbed one (timeit's advice), and the growth between two
-sizes is also read round by round, from two runs taken seconds apart.
+sizes is also read round by round, from two runs taken within a minute of each other.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def paired_growth(small: Sequence[dict[str, Any]], large: Sequence[dict[str, Any
 
     The fastest large run over the fastest small run may pair runs from rounds minutes
     apart, when the machine ran at different speeds; within a round the two sizes run
-    one after the other.
+    within a minute of each other.
     """
     if len(small) != len(large) or not small:
         raise ValueError(f"need the same rounds of both sizes, got {len(small)} and {len(large)}")
