@@ -31,17 +31,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
 
-from symconv.banded import BandedMatrix, Entry, band_from_settings, band_times
-from symconv.datamatrix import data_times_by_rows, rows_from_settings
-from symconv.engine import dot, in_session, row_blocks
+from symconv.banded import BandedMatrix, Entry, band_from_settings
+from symconv.datamatrix import rows_from_settings
+from symconv.engine import dot, in_session
 from symconv.gradients import derive_gradients
-from symconv.matrix_form import DENSE_CHECK_LIMIT
+from symconv.matrix_form import DENSE_CHECK_LIMIT, derived_outputs
 from symconv.proof import Proof, Step, check, observe
 from symconv.settings import ConvSettings, WindowLayout, as_int, conv_settings
 from symconv.sliding import sliding_outputs
@@ -575,21 +575,9 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
     """The steps of :func:`prove_matrix_form2d` for resolved settings (flat lists in)."""
     flat = layout(settings)
     t = band_from_settings(k, flat)
-    rotated = k[::-1]  # reversing the row-major kernel rotates it by 180 degrees
-    # The sliding sums, T x, X k and the rotated kernel's sums derive the same outputs
-    # from the same products: derived a block of rows at a time (see row_blocks).
-    built = row_blocks(
-        flat.output_length,
-        len(k),
-        {
-            "z": partial(sliding_outputs, x, k, flat),
-            "T x": band_times(t, x),
-            "X k": data_times_by_rows(x, flat, k, settings.flip),
-            "flip": partial(
-                sliding_outputs, x, rotated, layout(settings.with_flip(not settings.flip))
-            ),
-        },
-    )
+    # The reversed row-major kernel is the kernel rotated by 180 degrees.
+    mirrored = layout(settings.with_flip(not settings.flip))
+    built = derived_outputs(x, k, flat, mirrored, settings.flip, band=t)
     z, by_flip = built["z"], built["flip"]
     wo = settings.cols.output_length
     labels = [divmod(o, wo) for o in range(len(z))]
@@ -607,7 +595,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
         check(
             "im2col product",
             z,
-            built["X k"],
+            built["X w"],
             law="row i*Wo + j of X is the window under output (i, j), read row-major",
             labels=labels,
         ),

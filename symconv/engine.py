@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequen
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from itertools import islice, repeat
-from operator import eq, is_, itemgetter, lt
+from itertools import islice
+from operator import eq, itemgetter, lt
 from typing import Any, TypeVar
 
 import sympy
@@ -298,36 +298,12 @@ def total(terms: Sequence[Expr]) -> Expr:
         if key is None:
             return Add(*terms)
         with_keys.append((key, term))
-    return sorted_sum(with_keys, memo, fingerprint)
-
-
-def total_of_keyed(with_keys: list[tuple[Any, Expr]]) -> Expr:
-    """:func:`total` of terms given with their :func:`term_key` keys (sorted in place);
-    a key of None leaves the sum to ``Add``. A sum built before in the session from the
-    same terms is returned first, before any sorting.
-    """
-    if not with_keys:
-        return S.Zero
-    if len(with_keys) == 1:
-        return with_keys[0][1]
-    terms = list(map(itemgetter(1), with_keys))
-    if any(map(is_, map(itemgetter(0), with_keys), repeat(None))):
-        return Add(*terms)
-    memo, fingerprint, found = sum_seen(terms)
-    return found if found is not None else sorted_sum(with_keys, memo, fingerprint)
-
-
-def sorted_sum(
-    with_keys: list[tuple[Any, Expr]], memo: Memo | None, fingerprint: int | None
-) -> Expr:
-    """The sum of keyed terms not seen before: sorted by key (in place), filed."""
     with_keys.sort(key=itemgetter(0))
     keys = list(map(itemgetter(0), with_keys))
-    terms = list(map(itemgetter(1), with_keys))
+    ordered = list(map(itemgetter(1), with_keys))
     if any(map(eq, keys, islice(keys, 1, None))):
-        # like terms (equal keys are equal terms): let Add collect them
-        return Add(*terms)
-    return file_sum(memo, fingerprint, terms)
+        return Add(*ordered)  # like terms (equal keys are equal terms): Add collects them
+    return file_sum(memo, fingerprint, ordered)
 
 
 def sum_seen(terms: Sequence[Expr]) -> tuple[Memo | None, int | None, Expr | None]:

@@ -23,7 +23,7 @@ from symconv.banded import BandedMatrix, band_from_settings, band_times
 from symconv.datamatrix import data_times_by_rows
 from symconv.engine import dot, in_session, row_blocks
 from symconv.proof import Proof, Step, check
-from symconv.settings import ConvSettings
+from symconv.settings import ConvSettings, WindowLayout
 from symconv.sliding import settings_for, sliding_outputs
 from symconv.vectors import as_vector
 
@@ -71,6 +71,32 @@ def claimed_product(
     return [dot(row) for row in rows]
 
 
+def derived_outputs(
+    x: list[Expr],
+    w: list[Expr],
+    settings: WindowLayout,
+    mirrored: WindowLayout,
+    flip: bool,
+    *,
+    band: BandedMatrix | None,
+    data: bool = True,
+) -> dict[str, list[Expr]]:
+    """A layer's outputs derived up to four ways, a block of rows at a time (see
+    :func:`~symconv.engine.row_blocks`: they build the same products): the sliding sums
+    ``"z"``, the reversed kernel's sums over the ``mirrored`` layout ``"flip"``, and, if
+    asked for, ``band`` times x ``"T x"`` and the data matrix times w ``"X w"`` (``w``
+    reversed when ``flip``)."""
+    derivations: dict[str, Callable[[range], list[Expr]]] = {
+        "z": partial(sliding_outputs, x, w, settings),
+        "flip": partial(sliding_outputs, x, w[::-1], mirrored),
+    }
+    if band is not None:
+        derivations["T x"] = band_times(band, x)
+    if data:
+        derivations["X w"] = data_times_by_rows(x, settings, w, flip)
+    return row_blocks(settings.output_length, len(w), derivations)
+
+
 def matrix_form_steps(
     x: list[Expr],
     w: list[Expr],
@@ -80,18 +106,15 @@ def matrix_form_steps(
 ) -> list[Step]:
     """The steps of :func:`prove_matrix_form` for resolved settings (plain lists in)."""
     t = band_from_settings(w, settings)
-    mirrored = dataclasses.replace(settings, flip=not settings.flip)
-    # The sliding sums, T x, X w and the flipped kernel's sums derive the same outputs
-    # from the same products: derived a block of rows at a time (see row_blocks).
-    derivations: dict[str, Callable[[range], list[Expr]]] = {
-        "z": partial(sliding_outputs, x, w, settings),
-        "flip": partial(sliding_outputs, x, w[::-1], mirrored),
-    }
-    if matrix is None:
-        derivations["T x"] = band_times(t, x)
-    if data_matrix is None:
-        derivations["X w"] = data_times_by_rows(x, settings, w, settings.flip)
-    built = row_blocks(settings.output_length, len(w), derivations)
+    built = derived_outputs(
+        x,
+        w,
+        settings,
+        dataclasses.replace(settings, flip=not settings.flip),
+        settings.flip,
+        band=t if matrix is None else None,
+        data=data_matrix is None,
+    )
     z, by_flip = built["z"], built["flip"]
     banded = (
         built["T x"] if matrix is None else claimed_product(matrix, x, t.shape, "the claimed T")

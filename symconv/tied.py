@@ -65,6 +65,10 @@ def untied_prefix(*vectors: Sequence[Expr]) -> str:
     return prefix
 
 
+#: SymPy's uncached Symbol constructor (see untied_symbol), None if this SymPy lacks it.
+UNCACHED_SYMBOL: Callable[..., Any] | None = getattr(Symbol, "__xnew__", None)
+
+
 def untied_symbol(name: str) -> Symbol:
     """``Symbol(name)``, made without going through SymPy's cache of symbols.
 
@@ -80,9 +84,6 @@ def untied_symbol(name: str) -> Symbol:
     if UNCACHED_SYMBOL is None:  # a SymPy without it: the cached constructor
         return Symbol(name)
     return UNCACHED_SYMBOL(Symbol, name)  # type: ignore[no-any-return]
-
-
-UNCACHED_SYMBOL: Callable[..., Any] | None = getattr(Symbol, "__xnew__", None)
 
 
 def untied_entries(t: BandedMatrix) -> list[Entry]:
