@@ -17,59 +17,73 @@ True
 
 from __future__ import annotations
 
-from symconv import general, summation, testing
-from symconv.banded import BandedMatrix, band, conv_matrix
-from symconv.channels import (
-    conv1d_channel_grads,
-    conv2d_channel_grads,
-    prove_channel_gradients,
-    prove_channels,
-)
-from symconv.conv2d import (
-    ConvSettings2D,
+from typing import Any
+
+from symconv.core.images import symbolic_matrix
+from symconv.core.vectors import as_vector, symbolic_vector
+from symconv.derivation import Derivation, derive
+from symconv.layout.axis import ConvSettings, conv_settings
+from symconv.layout.grid import ConvSettings2D, settings2d
+from symconv.ops.banded import BandedMatrix, band, conv_matrix
+from symconv.ops.channels import conv1d_channel_grads, conv2d_channel_grads
+from symconv.ops.conv2d import (
     band2d,
     conv2d,
     conv2d_grads,
     conv2d_matrix,
     im2col2d,
-    prove_matrix_form2d,
-    prove_tied_gradients2d,
-    settings2d,
-    symbolic_matrix,
     toeplitz_blocks,
 )
-from symconv.datamatrix import feature_maps, im2col
-from symconv.derivation import Derivation, derive
-from symconv.gradients import (
+from symconv.ops.datamatrix import feature_maps, im2col
+from symconv.ops.gradients import (
     ACTIVATIONS,
     LayerGradients,
     conv1d_grads,
     filter_bank_grads,
     layer_gradients,
 )
-from symconv.matrix_form import prove_matrix_form
-from symconv.proof import Proof, Step
-from symconv.report import (
-    CompileError,
-    Report,
-    compile_pdf,
-    derivation_report,
-    derivations_document,
-    layer_report,
-)
-from symconv.settings import ConvSettings, conv_settings
-from symconv.sliding import conv1d, windows
-from symconv.tied import prove_tied_gradients
-from symconv.transposed import (
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose_matrix,
-    prove_transposed,
-    prove_transposed2d,
-)
-from symconv.vectors import as_vector, symbolic_vector
+from symconv.ops.sliding import conv1d, windows
+from symconv.ops.transposed import conv_transpose1d, conv_transpose2d, conv_transpose_matrix
+from symconv.proofs.channels import prove_channel_gradients, prove_channels
+from symconv.proofs.matrix_form import prove_matrix_form
+from symconv.proofs.matrix_form2d import prove_matrix_form2d
+from symconv.proofs.proof import Proof, Step
+from symconv.proofs.tied import prove_tied_gradients
+from symconv.proofs.tied2d import prove_tied_gradients2d
+from symconv.proofs.transposed import prove_transposed, prove_transposed2d
 
 __version__ = "0.1.0"
+
+#: Loaded on first use, so that ``import symconv`` costs what a derivation needs: the
+#: theorems for all sizes, the rewriting rules, the test helpers and the reports (with
+#: latexify) are each a module of their own (the PEP 562 module ``__getattr__``).
+LAZY = {
+    "general": "symconv.general",
+    "summation": "symconv.summation",
+    "testing": "symconv.testing",
+    "CompileError": "symconv.report",
+    "Report": "symconv.report",
+    "compile_pdf": "symconv.report",
+    "derivation_report": "symconv.report",
+    "derivations_document": "symconv.report",
+    "layer_report": "symconv.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in LAZY:
+        raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(LAZY[name])
+    value = module if module.__name__ == f"symconv.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(LAZY))
+
 
 __all__ = [
     "ACTIVATIONS",

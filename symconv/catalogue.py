@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from symconv.files import write_output
+from symconv.core.files import write_output
 
 #: A catalogue script's file name: two digits, an underscore, a lowercase topic.
 SCRIPT_NAME = re.compile(r"(\d{2})_([a-z0-9]+(?:_[a-z0-9]+)*)\.py\Z")

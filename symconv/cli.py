@@ -25,10 +25,10 @@ from typing import Any, TextIO
 
 from sympy import Matrix
 
+from symconv.core.files import write_output
+from symconv.core.parsing import parse_padding, parse_vector
 from symconv.derivation import Derivation, derive
-from symconv.files import write_output
-from symconv.parsing import parse_padding, parse_vector
-from symconv.sliding import conv1d
+from symconv.ops.sliding import conv1d
 
 #: The question's layer (QUESTION.md): symbolic first, then its numbers.
 DEFAULT_LAYERS = (("x:4", "w:3"), ("1,2,3,4", "5,6,7"))

@@ -25,17 +25,17 @@ from typing import Any
 import sympy
 from sympy import Expr, Matrix
 
-from symconv.banded import BandedMatrix
-from symconv.datamatrix import rows_from_settings
-from symconv.engine import in_session
-from symconv.gradients import activation_function
-from symconv.latex import kept
-from symconv.matrix_form import prove_matrix_form
-from symconv.proof import Proof
-from symconv.settings import ConvSettings
-from symconv.sliding import settings_for
-from symconv.tied import prove_tied_gradients
-from symconv.vectors import as_vector, symbolic_vector
+from symconv.core.engine import in_session
+from symconv.core.vectors import as_vector, symbolic_vector
+from symconv.layout.axis import ConvSettings
+from symconv.ops.banded import BandedMatrix
+from symconv.ops.datamatrix import rows_from_settings
+from symconv.ops.gradients import activation_function
+from symconv.ops.sliding import settings_for
+from symconv.proofs.matrix_form import prove_matrix_form
+from symconv.proofs.proof import Proof
+from symconv.proofs.tied import prove_tied_gradients
+from symconv.render.latex import kept
 
 Progress = Callable[[str], None]
 
@@ -75,7 +75,7 @@ class Derivation:
         return derivation_report(self, standalone=False, **options)
 
     def _repr_latex_(self) -> str:
-        from symconv.latex import vector_latex
+        from symconv.render.latex import vector_latex
 
         return rf"$\displaystyle z = {vector_latex(list(self.outputs))}$"
 

@@ -46,10 +46,12 @@ import latexify
 import sympy
 from sympy import Expr, Rational, S
 
+from symconv.core.files import write_output
 from symconv.derivation import Derivation, derive
-from symconv.files import write_output
-from symconv.gradients import ACTIVATIONS
-from symconv.latex import (
+from symconv.layout.axis import PADDING_RULES, ConvSettings
+from symconv.ops.gradients import ACTIVATIONS
+from symconv.proofs.proof import Step, check
+from symconv.render.latex import (
     LINE_BUDGET,
     check_index_base,
     escape_text,
@@ -64,8 +66,6 @@ from symconv.latex import (
     tuple_latex,
     vector_latex,
 )
-from symconv.proof import Step, check
-from symconv.settings import PADDING_RULES, ConvSettings
 
 # --- documents ---------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy
 
-from symconv.engine import same
+from symconv.core.engine import same
 
 #: Differing entries listed in one failure message before "... and N more".
 SHOWN = 5

@@ -94,9 +94,9 @@ def dict_ties(layout):
 
 
 def layouts():
-    from symconv.channels import channel_layer
-    from symconv.conv2d import settings2d
-    from symconv.settings import conv_settings
+    from symconv.layout.axis import conv_settings
+    from symconv.layout.channels import channel_layer
+    from symconv.layout.grid import settings2d
 
     for m, n, s, p, d, f in [
         (7, 3, 1, 0, 1, False),
@@ -115,7 +115,7 @@ def layouts():
 
 @pytest.mark.parametrize("layout", list(layouts()), ids=repr)
 def test_tie_map_is_the_dict_of_the_band(layout):
-    from symconv.banded import BandedMatrix, TieMap
+    from symconv.ops.banded import BandedMatrix, TieMap
 
     expected = dict_ties(layout)
     ties = TieMap(layout.taps(i) for i in range(layout.output_length))
@@ -145,7 +145,7 @@ def test_tie_map_is_the_dict_of_the_band(layout):
 
 
 def test_tie_maps_that_differ_compare_unequal():
-    from symconv.banded import TieMap
+    from symconv.ops.banded import TieMap
 
     base = [[(0, 0), (1, 1)], [(0, 1), (1, 2)]]
     ties = TieMap(base)
@@ -161,7 +161,7 @@ def test_tie_maps_that_differ_compare_unequal():
 
 
 def test_tie_map_refuses_a_column_twice_in_a_row():
-    from symconv.banded import TieMap
+    from symconv.ops.banded import TieMap
 
     with pytest.raises(ValueError, match=r"row 1 of the band holds a column twice: \[1, 1\]"):
         TieMap([[(0, 0)], [(0, 1), (1, 1)]])

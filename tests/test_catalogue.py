@@ -14,7 +14,7 @@ import scipy.signal
 
 from symconv import conv1d
 from symconv.catalogue import build_catalogue, default_scripts, discover, load, main
-from symconv.files import MARKER
+from symconv.core.files import MARKER
 from symconv.report import overfull_boxes
 
 SCRIPTS = discover()

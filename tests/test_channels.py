@@ -20,17 +20,11 @@ from symconv import (
     prove_channels,
     symbolic_vector,
 )
-from symconv.banded import band_from_settings
-from symconv.channels import (
-    ChannelLayout,
-    as_tensor,
-    bias_gradient_step,
-    block_steps,
-    channel_layer,
-    derive_channel_gradients,
-    flat,
-    rank_of,
-)
+from symconv.core.tensors import as_tensor, rank_of
+from symconv.layout.channels import ChannelLayout, channel_layer, flat
+from symconv.ops.banded import band_from_settings
+from symconv.ops.channels import derive_channel_gradients
+from symconv.proofs.channels import bias_gradient_step, block_steps
 
 RNG = np.random.default_rng(7)
 
@@ -368,7 +362,7 @@ def test_wrong_bias_gradient_fails() -> None:
 
 
 def test_gradient_of_the_other_group_fails_the_tied_claims() -> None:
-    from symconv.conv2d import tied_weight_steps
+    from symconv.proofs.tied import tied_weight_steps
 
     layer = small_layer()
     g = list(sympy.symbols("g0:8"))
@@ -390,7 +384,7 @@ def test_gradient_of_the_other_group_fails_the_tied_claims() -> None:
 
 
 def test_layout_taps_read_only_the_group() -> None:
-    from symconv.settings import conv_settings
+    from symconv.layout.axis import conv_settings
 
     layout = ChannelLayout(conv_settings(1, 2), in_channels=4, out_channels=2, groups=2)
     # output channel 1, position 0 reads input channels 2 and 3 (group 1) only

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from symconv.files import MARKER
+from symconv.core.files import MARKER
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:

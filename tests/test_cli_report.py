@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from symconv.cli import main
-from symconv.files import MARKER
+from symconv.core.files import MARKER
 from symconv.report import compile_pdf, overfull_boxes
 
 

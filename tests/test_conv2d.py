@@ -23,7 +23,6 @@ from symconv import (
     conv2d_grads,
     conv2d_matrix,
     conv_matrix,
-    engine,
     im2col2d,
     prove_matrix_form2d,
     prove_tied_gradients2d,
@@ -31,17 +30,20 @@ from symconv import (
     symbolic_matrix,
     toeplitz_blocks,
 )
-from symconv.conv2d import (
-    as_image,
-    block_structure_step,
-    layout,
+from symconv.core import engine
+from symconv.core.images import as_image
+from symconv.layout.grid import layout
+from symconv.ops.datamatrix import rows_from_settings
+from symconv.ops.gradients import derive_gradients
+from symconv.ops.sliding import sliding_outputs
+from symconv.proofs.matrix_form2d import block_structure_step
+from symconv.proofs.tied import (
+    tie_summation_step,
     tied_weight_steps,
-    weight_gradient_closed_form,
+    untied_entries,
+    untied_gradients,
 )
-from symconv.datamatrix import rows_from_settings
-from symconv.gradients import derive_gradients
-from symconv.sliding import sliding_outputs
-from symconv.tied import tie_summation_step, untied_entries, untied_gradients
+from symconv.proofs.tied2d import weight_gradient_closed_form
 
 RNG = np.random.default_rng(2024)
 
@@ -271,7 +273,7 @@ def test_wrong_block_structure_fails() -> None:
 
 
 def test_wrong_matrix_fails_the_product_claim() -> None:
-    from symconv.proof import check
+    from symconv.proofs.proof import check
 
     x, k = symbolic_matrix("x", 3, 3), symbolic_matrix("k", 2, 2)
     z = list(conv2d(x, k))

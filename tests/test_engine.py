@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Add, Dummy, Mul, Symbol, sin
 
-from symconv import engine
-from symconv.engine import TermIndex, derivative, dot, product, same, session, total
+from symconv.core import engine
+from symconv.core.engine import TermIndex, derivative, dot, product, same, session, total
 
 NAMES = ["a", "b", "z", "x0", "x10", "x9", "w2", "W", "_q", "g1"]
 ASSUMPTIONS = [{}, {"real": True}, {"positive": True}, {"integer": True}]
@@ -151,7 +151,7 @@ def test_term_index_long_products_keep_their_codes_as_python_ints():
 
 @given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=3), min_size=2, max_size=8))
 def test_order_code_orders_as_length_then_digits(numbers):
-    from symconv.engine import order_code
+    from symconv.core.engine import order_code
 
     codes = [order_code(digits, 7) for digits in numbers]
     by_tuple = sorted(range(len(numbers)), key=lambda i: (len(numbers[i]), numbers[i]))
@@ -238,7 +238,7 @@ def test_total_of_mixed_and_like_terms_equals_add():
 
 
 def test_a_big_sum_of_the_same_terms_is_built_once_per_session():
-    from symconv.engine import SUM_MEMO_MIN
+    from symconv.core.engine import SUM_MEMO_MIN
 
     a, b = sympy.symbols("a:40"), sympy.symbols("b:40")
     with session():
@@ -254,7 +254,7 @@ def test_a_big_sum_of_the_same_terms_is_built_once_per_session():
 
 
 def test_a_remembered_sum_needs_exactly_the_same_terms():
-    from symconv.engine import ACTIVE, remembered_sum
+    from symconv.core.engine import ACTIVE, remembered_sum
 
     a, b = sympy.symbols("a:40"), sympy.symbols("b:40")
     with session():

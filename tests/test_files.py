@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from symconv.files import MARKER, write_output
+from symconv.core.files import MARKER, write_output
 
 
 def test_writes_with_marker_and_overwrites_its_own(tmp_path):

@@ -24,7 +24,7 @@ from symconv import (
     symbolic_matrix,
     symbolic_vector,
 )
-from symconv.files import write_output
+from symconv.core.files import write_output
 from symconv.general import (
     GeneralProof,
     Rule,
@@ -43,7 +43,7 @@ from symconv.general import (
     prove_tied_gradient,
     two_sided_length,
 )
-from symconv.latex import proof_latex
+from symconv.render.latex import proof_latex
 from symconv.report import compile_pdf, document, overfull_boxes
 from symconv.summation import Iverson, indexed_to_symbols, instantiate
 

@@ -11,7 +11,8 @@ import sympy
 from sympy import Matrix, symbols
 
 from symconv import band, derive, prove_matrix_form, prove_tied_gradients, symbolic_vector
-from symconv.latex import (
+from symconv.proofs.proof import Proof, check
+from symconv.render.latex import (
     STEP_LAWS,
     STEP_TITLES,
     assumption_latex,
@@ -28,7 +29,6 @@ from symconv.latex import (
     tuple_latex,
     vector_latex,
 )
-from symconv.proof import Proof, check
 
 # --- escaping ---------------------------------------------------------------------------
 

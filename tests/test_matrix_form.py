@@ -6,11 +6,12 @@ import pytest
 import sympy
 from sympy import Matrix
 
-from symconv import band, conv_matrix, engine, im2col, prove_matrix_form, symbolic_vector
-from symconv.banded import BandedMatrix, band_from_settings
-from symconv.datamatrix import rows_from_settings
-from symconv.matrix_form import DENSE_CHECK_LIMIT
-from symconv.sliding import settings_for, sliding_outputs
+from symconv import band, conv_matrix, im2col, prove_matrix_form, symbolic_vector
+from symconv.core import engine
+from symconv.ops.banded import BandedMatrix, band_from_settings
+from symconv.ops.datamatrix import rows_from_settings
+from symconv.ops.sliding import settings_for, sliding_outputs
+from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT
 
 GRID = [
     (m, n, s, p, d, f)

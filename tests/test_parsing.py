@@ -4,7 +4,7 @@ import pytest
 import sympy
 from sympy import Float, Integer, Rational, Symbol
 
-from symconv.parsing import MAX_LENGTH, parse_padding, parse_vector
+from symconv.core.parsing import MAX_LENGTH, parse_padding, parse_vector
 
 
 def test_grammar():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sympy
 
-from symconv.proof import Proof, check, observe
+from symconv.proofs.proof import Proof, check, observe
 
 
 def test_check_reports_first_mismatch_and_methods():

@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 from symconv import ACTIVATIONS, derive, prove_matrix_form, symbolic_vector
-from symconv.files import MARKER, write_output
+from symconv.core.files import MARKER, write_output
 from symconv.report import (
     ACTIVATION_REFERENCES,
     PARTS,
@@ -305,7 +305,7 @@ COMPILED = {
 
 
 def vector(spec: object) -> object:
-    from symconv.parsing import parse_vector
+    from symconv.core.parsing import parse_vector
 
     if isinstance(spec, str):
         return parse_vector(spec)

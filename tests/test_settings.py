@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from symconv.settings import PADDING_RULES, as_int, conv_settings, padding_pair
+from symconv.core.numbers import as_int
+from symconv.layout.axis import PADDING_RULES, conv_settings, padding_pair
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sympy import Matrix
 
 from symconv import conv1d, symbolic_vector, windows
-from symconv.sliding import settings_for, sliding_outputs
+from symconv.ops.sliding import settings_for, sliding_outputs
 from tests.helpers import as_floats, torch_conv1d
 
 X, W = [1, 2, 3, 4], [5, 6, 7]

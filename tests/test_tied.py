@@ -5,7 +5,7 @@ import sympy
 from sympy import S, Symbol
 
 from symconv import band, conv1d_grads, prove_tied_gradients, symbolic_vector
-from symconv.tied import (
+from symconv.proofs.tied import (
     DENSE_UNTIE_LIMIT,
     tie_summation_step,
     untied_entries,
@@ -74,7 +74,7 @@ def test_untied_gradients_across_blocks_of_rows():
     what sympy.diff of the untied loss gives."""
     from sympy import Add, Mul, S, Symbol, diff
 
-    from symconv.tied import UNTIE_BLOCK, untied_symbol
+    from symconv.proofs.tied import UNTIE_BLOCK, untied_symbol
 
     rows = 2 * UNTIE_BLOCK + 3
     x = symbolic_vector("x", rows + 2)
@@ -174,7 +174,7 @@ def test_inputs_named_like_the_untied_entries_are_kept_apart(names):
 
 
 def test_untied_prefix_avoids_every_name_of_the_layer():
-    from symconv.tied import untied_prefix
+    from symconv.proofs.tied import untied_prefix
 
     assert untied_prefix([Symbol("a")], [Symbol("g0")]) == "u"
     assert untied_prefix([Symbol("u0")], []) == "uu"
@@ -183,7 +183,7 @@ def test_untied_prefix_avoids_every_name_of_the_layer():
 
 
 def test_gathering_by_blocks_of_rows_equals_gathering_set_by_set(monkeypatch):
-    import symconv.tied as tied
+    import symconv.proofs.tied as tied
 
     monkeypatch.setattr(tied, "ROW_BLOCK", 3)  # several blocks on a small layer
     t = band(symbolic_vector("w", 4), 23, dilation=2, padding=(1, 0))
@@ -209,7 +209,7 @@ def test_a_tie_set_naming_an_entry_without_untied_gradient_is_refused():
 def test_untied_symbols_are_plain_symbols(monkeypatch, uncached):
     from sympy import Symbol
 
-    import symconv.tied as tied
+    import symconv.proofs.tied as tied
 
     if not uncached:
         monkeypatch.setattr(tied, "UNCACHED_SYMBOL", None)

@@ -23,7 +23,8 @@ from symconv import (
     symbolic_matrix,
     symbolic_vector,
 )
-from symconv.transposed import transposed_layer, transposed_steps
+from symconv.layout.transposed import transposed_layer
+from symconv.proofs.transposed import transposed_steps
 
 RNG = np.random.default_rng(11)
 

@@ -7,7 +7,7 @@ import pytest
 import sympy
 from sympy import Matrix, Rational, Symbol
 
-from symconv.vectors import as_vector, check_name, symbolic_vector
+from symconv.core.vectors import as_vector, check_name, symbolic_vector
 
 
 def test_symbolic_vector_names():

@@ -19,36 +19,18 @@ from functools import partial
 
 from sympy import Expr, MatrixBase
 
-from symconv.banded import BandedMatrix, band_from_settings, band_times
-from symconv.datamatrix import data_times_by_rows
-from symconv.engine import dot, in_session, row_blocks
-from symconv.proof import Proof, Step, check
-from symconv.settings import ConvSettings, WindowLayout
-from symconv.sliding import settings_for, sliding_outputs
-from symconv.vectors import as_vector
+from symconv.core.engine import dot, in_session, row_blocks
+from symconv.core.vectors import as_vector
+from symconv.layout.axis import ConvSettings, WindowLayout
+from symconv.ops.banded import BandedMatrix, band_from_settings, band_times
+from symconv.ops.datamatrix import data_times_by_rows
+from symconv.ops.sliding import settings_for, sliding_outputs
+from symconv.proofs.proof import Proof, Step, check
+from symconv.proofs.references import textbook_convolution
 
 #: Above this many dense entries the public dense ``conv_matrix(w, L) * x`` is not
 #: multiplied out for the proof; the band carries the proof at every size.
 DENSE_CHECK_LIMIT = 4096
-
-
-def textbook_convolution(x: list[Expr], w: list[Expr], settings: ConvSettings) -> list[Expr] | None:
-    """``(x * w)[n] = sum_k x[k] w[n - k]``, the definition of true convolution.
-
-    Written with the *input* index running, independent of the sliding-window code;
-    defined here for stride 1, dilation 1 and the full/valid shapes (the text-book ones).
-    Returns None where the definition does not apply.
-    """
-    m, n = len(x), len(w)
-    if settings.stride != 1 or settings.dilation != 1:
-        return None
-    if settings.padding_pair == (n - 1, n - 1):
-        outputs = range(0, m + n - 1)
-    elif settings.padding_pair == (0, 0):
-        outputs = range(n - 1, m)
-    else:
-        return None
-    return [dot((x[k], w[t - k]) for k in range(m) if 0 <= t - k < n) for t in outputs]
 
 
 def claimed_product(

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Sequence
 
 from sympy import Expr, Matrix
 
-from symconv.datamatrix import rows_from_settings
-from symconv.engine import dot
-from symconv.settings import ConvSettings, Layout, Padding, conv_settings
-from symconv.vectors import as_vector
+from symconv.core.engine import dot
+from symconv.core.vectors import as_vector
+from symconv.layout.axis import ConvSettings, Layout, Padding, conv_settings
+from symconv.ops.datamatrix import rows_from_settings
 
 
 def settings_for(
@@ -97,7 +97,8 @@ def conv1d(
     Matrix([[5, 7]])
     """
     # Imported here: channels builds on this module.
-    from symconv.channels import conv1d_channels, rank_of
+    from symconv.core.tensors import rank_of
+    from symconv.ops.channels import conv1d_channels
 
     if bias is not None or groups != 1 or rank_of(w) == 3:
         return conv1d_channels(

@@ -10,7 +10,7 @@ Examples
 ========
 
 >>> from sympy import symbols, Matrix
->>> from symconv.latex import expr_latex, matrix_latex
+>>> from symconv.render.latex import expr_latex, matrix_latex
 >>> x0, w2 = symbols("x0 w2")
 >>> expr_latex(x0 * w2, index_base=1)
 'w_{3} x_{1}'
@@ -34,6 +34,7 @@ from sympy.printing.latex import LatexPrinter
 
 INDEXED_NAME = re.compile(r"([A-Za-z]+?)(\d+)(?:_(\d+))?\Z")
 
+
 #: Characters that end or change LaTeX text, with what prints them literally.
 TEXT_ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -51,6 +52,7 @@ TEXT_ESCAPES = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
 }
+
 
 #: Non-Latin-1 characters that library or user text may carry, with a LaTeX spelling.
 UNICODE_TEXT = {
@@ -71,9 +73,11 @@ UNICODE_TEXT = {
     "\u2202": r"\ensuremath{\partial}",
 }
 
+
 #: Latin-1 characters that pdflatex's default fonts (OT1) cannot print (checked by
 #: compiling every one of U+00A0..U+00FF); the other Latin-1 letters and signs are fine.
 LATIN1_MISSING = frozenset("\u00ab\u00bb\u00d0\u00de\u00f0\u00fe")
+
 
 #: Greek letters spelled by name in LaTeX (the capitals that look Latin are not).
 GREEK_CAPITALS = frozenset("GAMMA DELTA THETA LAMDA XI PI SIGMA UPSILON PHI PSI OMEGA".split())
@@ -133,6 +137,7 @@ def escape_text(text: str) -> str:
 
 #: Characters of text that MathJax and LaTeX both take literally inside ``\text{}``.
 DISPLAY_SAFE = re.compile(r"[A-Za-z0-9 .,;:!?()\[\]'/*+=@-]+")
+
 
 #: How :func:`display_text` prints the other characters, in math mode.
 DISPLAY_ESCAPES = {
@@ -402,8 +407,6 @@ def label_latex(label: Any, index_base: int = 0) -> str:
     return escape_text(str(label))
 
 
-# --- how wide a formula is --------------------------------------------------------------
-
 #: Width in em (10 pt Computer Modern) of the commands the estimator knows; others count
 #: as one letter. Measured with TeX's \settowidth on the shapes symconv prints.
 # fmt: off
@@ -418,11 +421,11 @@ COMMAND_WIDTHS = {
     "allowbreak": 0.0,
 }
 
+
 #: Per character: binary operators and relations carry their spacing.
 CHAR_WIDTHS = {"+": 1.22, "-": 1.22, "=": 1.33, "<": 1.33, ">": 1.33, ",": 0.45, "(": 0.39,
                ")": 0.39, "[": 0.28, "]": 0.28, "|": 0.28, "/": 0.5, " ": 0.0, "'": 0.3,
                ".": 0.28, ";": 0.45, ":": 0.5}
-# fmt: on
 
 
 def group_end(text: str, start: int) -> int:
@@ -537,10 +540,9 @@ def estimate_width(latex: str, scale: float = 1.0) -> float:
 LINE_BUDGET = 30.0
 
 
-# --- proofs ------------------------------------------------------------------------------
-
 #: LaTeX for the padded-input position read by output ``i`` at tap ``k``, per index base.
 TAP_POSITION = {0: r"s\,i + d\,k", 1: r"s(i-1) + d(k-1) + 1"}
+
 
 #: What each known step of a proof claims and by which law, in LaTeX, for each index base.
 #: A step whose name is not here is described by its own (escaped) ``law`` text.
@@ -609,6 +611,7 @@ STEP_LAWS: dict[str, Callable[[int], str]] = {
     ),
 }
 
+
 #: Headings for known steps (the library's step names are ASCII shorthand).
 STEP_TITLES = {
     "weight gradient is X^T g": r"weight gradient is $X^{\top} g$",
@@ -622,6 +625,7 @@ STEP_TITLES = {
         r"masked step $T - \eta\, M \circ \partial L/\partial U$ unties the weights"
     ),
 }
+
 
 #: Statements of known proofs, by title, in LaTeX (the library's are ASCII shorthand).
 PROOF_STATEMENTS = {
@@ -674,8 +678,8 @@ def templated_laws() -> dict[str, set[str]]:
     step's name but not its law (its index formula differs), and then its own text is
     printed. The laws are read off a tiny proof, so the table cannot drift from them.
     """
-    from symconv.matrix_form import prove_matrix_form
-    from symconv.tied import prove_tied_gradients
+    from symconv.proofs.matrix_form import prove_matrix_form
+    from symconv.proofs.tied import prove_tied_gradients
 
     laws: dict[str, set[str]] = {}
     for flip in (False, True):

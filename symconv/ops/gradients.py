@@ -27,10 +27,11 @@ from dataclasses import dataclass
 import sympy
 from sympy import Dummy, Expr, Matrix, S, Symbol
 
-from symconv.engine import TermIndex, is_plain_symbol
-from symconv.settings import Layout, as_int
-from symconv.sliding import settings_for, sliding_outputs
-from symconv.vectors import as_vector, check_name, symbolic_vector
+from symconv.core.engine import TermIndex, is_plain_symbol
+from symconv.core.numbers import as_int
+from symconv.core.vectors import as_vector, check_name, symbolic_vector
+from symconv.layout.axis import Layout
+from symconv.ops.sliding import settings_for, sliding_outputs
 
 
 def slots(values: Sequence[Expr], name: str) -> tuple[list[Symbol], dict[Symbol, Expr]]:
@@ -137,9 +138,6 @@ def conv1d_grads(
     settings = settings_for(xs, ws, stride, padding, dilation, flip)
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     return Matrix(derived.grad_x), Matrix(derived.grad_w)
-
-
-# --- a layer with bias, activation and loss ---------------------------------------------
 
 
 def relu(z: Expr) -> Expr:

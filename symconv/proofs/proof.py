@@ -9,7 +9,7 @@ Examples
 ========
 
 >>> from sympy import symbols
->>> from symconv.proof import Proof, check
+>>> from symconv.proofs.proof import Proof, check
 >>> a, b = symbols("a b")
 >>> step = check("commutes", [a*b, a + b], [b*a, b + a], law="commutativity")
 >>> step.holds, step.method
@@ -29,7 +29,7 @@ from typing import Any
 
 from sympy import Expr
 
-from symconv.engine import same
+from symconv.core.engine import same
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,11 @@ class Proof:
 
     def to_latex(self, **options: Any) -> str:
         """The proof as a LaTeX fragment (see :func:`symconv.latex.proof_latex`)."""
-        from symconv.latex import proof_latex
+        from symconv.render.latex import proof_latex
 
         return proof_latex(self, **options)
 
     def _repr_latex_(self) -> str:
-        from symconv.latex import proof_latex
+        from symconv.render.latex import proof_latex
 
         return proof_latex(self, display=True)

@@ -3,7 +3,7 @@
 Examples
 ========
 
->>> from symconv.vectors import symbolic_vector, as_vector
+>>> from symconv.core.vectors import symbolic_vector, as_vector
 >>> symbolic_vector("x", 3).T
 Matrix([[x0, x1, x2]])
 >>> as_vector([1, 2.5, "a"])
@@ -46,7 +46,7 @@ def symbolic_vector(name: str, length: int) -> Matrix:
     [w0],
     [w1]])
     """
-    from symconv.settings import as_int
+    from symconv.core.numbers import as_int
 
     check_name(name)
     length = as_int(length, f"length of {name}", 1)

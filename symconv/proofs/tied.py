@@ -30,20 +30,14 @@ from typing import Any, TypeVar
 
 from sympy import Add, Expr, Mul, S, Symbol
 
-from symconv.banded import BandedMatrix, Entry, band_from_settings
-from symconv.datamatrix import data_transpose_times, rows_from_settings
-from symconv.engine import (
-    TermIndex,
-    in_session,
-    pair_product,
-    passing_symbol_key,
-    total,
-)
-from symconv.gradients import derive_gradients
-from symconv.proof import Proof, Step, check, observe
-from symconv.settings import Layout
-from symconv.sliding import settings_for
-from symconv.vectors import as_vector
+from symconv.core.engine import TermIndex, in_session, pair_product, passing_symbol_key, total
+from symconv.core.vectors import as_vector
+from symconv.layout.axis import Layout
+from symconv.ops.banded import BandedMatrix, Entry, band_from_settings
+from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
+from symconv.ops.gradients import derive_gradients
+from symconv.ops.sliding import settings_for
+from symconv.proofs.proof import Proof, Step, check, observe
 
 #: Above this many entries the untied matrix U is checked on the band and one structural
 #: zero beside it per row, not on every entry (the dense U has L_out * L of them).
@@ -136,6 +130,7 @@ UNTIE_BLOCK = 8
 
 
 Value = TypeVar("Value")
+
 
 #: Rows read at a time when gathering values across all tie sets.
 ROW_BLOCK = 256
@@ -446,13 +441,3 @@ def prove_tied_gradients(
         steps=steps,
         assumptions=("upstream g does not depend on x or w", "eta is the learning rate"),
     )
-
-
-__all__ = [
-    "prove_tied_gradients",
-    "tie_summation_step",
-    "update_step",
-    "untied_entries",
-    "untied_gradients",
-    "untied_prefix",
-]

@@ -14,7 +14,7 @@ Examples
 ========
 
 >>> from sympy import symbols
->>> from symconv.engine import product, total, derivative
+>>> from symconv.core.engine import product, total, derivative
 >>> a, b, c = symbols("a b c")
 >>> total([product((b, a)), product((c, a))])
 a*b + a*c
@@ -37,12 +37,6 @@ from typing import Any, TypeVar
 
 import sympy
 from sympy import Add, Expr, Mul, S, Symbol
-
-# SymPy orders the arguments of Mul and Add with Basic.compare. For a plain Symbol that
-# comparison is the tuple (len(h), h) of its hashable content h (name, then assumptions),
-# and for a Mul of plain symbols it is (number of factors, the factors' keys in order).
-# Keys are computed once per symbol; tests/test_engine.py checks the order against
-# Mul(*...) and Add(*...) on random symbols, names and assumptions.
 
 Factors = Sequence[Expr]
 

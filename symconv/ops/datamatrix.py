@@ -24,9 +24,10 @@ from collections.abc import Callable, Sequence
 
 from sympy import Expr, Matrix, S
 
-from symconv.engine import dot, pair_product, total
-from symconv.settings import Padding, WindowLayout, as_int, conv_settings
-from symconv.vectors import as_vector
+from symconv.core.engine import dot, pair_product, total
+from symconv.core.numbers import as_int
+from symconv.core.vectors import as_vector
+from symconv.layout.axis import Padding, WindowLayout, conv_settings
 
 
 def rows_from_settings(x: Sequence[Expr], settings: WindowLayout) -> list[list[Expr]]:

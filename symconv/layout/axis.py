@@ -6,7 +6,7 @@ walks it, so a reader can see every convention in one place.
 Examples
 ========
 
->>> from symconv.settings import conv_settings
+>>> from symconv.layout.axis import conv_settings
 >>> s = conv_settings(kernel_size=3, input_length=4, padding="full")
 >>> s.left, s.right, s.output_length
 (2, 2, 6)
@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-import sympy
+from symconv.core.numbers import as_int
 
 Padding = int | tuple[int, int] | str
+
 
 #: How each padding word turns (kernel size K, dilation d) into (left, right) zeros.
 #: "same" follows PyTorch: the total d*(K-1) is split with the extra zero on the right.
@@ -31,29 +32,6 @@ PADDING_RULES: dict[str, Callable[[int, int], tuple[int, int]]] = {
     "same": lambda k, d: (d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2),
     "full": lambda k, d: (d * (k - 1), d * (k - 1)),
 }
-
-
-def as_int(value: object, name: str, minimum: int) -> int:
-    """Return ``value`` as a Python int if it is an integer >= ``minimum``.
-
-    Accepts ``int`` and SymPy ``Integer``; refuses bools, floats and strings, which are
-    more often a mistake than an intention.
-
-    >>> as_int(2, "stride", 1)
-    2
-    >>> as_int(0, "stride", 1)
-    Traceback (most recent call last):
-    ...
-    ValueError: stride must be an integer >= 1, got 0
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, sympy.Integer)):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}, got {value!r} of type {type(value).__name__}"
-        )
-    number = int(value)
-    if number < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {number}")
-    return number
 
 
 def padding_pair(padding: object, kernel_size: int, dilation: int, stride: int) -> tuple[int, int]:

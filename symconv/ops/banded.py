@@ -35,13 +35,17 @@ from operator import itemgetter
 
 from sympy import Expr, Matrix, S, zeros
 
-from symconv.engine import dot
-from symconv.settings import Layout, as_int, conv_settings
-from symconv.vectors import as_vector
+from symconv.core.engine import dot
+from symconv.core.numbers import as_int
+from symconv.core.vectors import as_vector
+from symconv.layout.axis import Layout, conv_settings
 
 Entry = tuple[int, int]
 
+
 first = itemgetter(0)
+
+
 second = itemgetter(1)
 
 

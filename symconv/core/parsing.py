@@ -7,7 +7,7 @@ by commas, or ``NAME:LENGTH`` for a vector of fresh symbols ``NAME0 ... NAME{LEN
 Examples
 ========
 
->>> from symconv.parsing import parse_vector
+>>> from symconv.core.parsing import parse_vector
 >>> parse_vector("1, 2/3, -0.5, a").T
 Matrix([[1, 2/3, -0.5, a]])
 >>> parse_vector("x:3").T
@@ -25,18 +25,28 @@ import re
 import sympy
 from sympy import Matrix
 
-from symconv.vectors import symbolic_vector
+from symconv.core.vectors import symbolic_vector
 
 INTEGER = re.compile(r"[+-]?\d+\Z")
+
+
 FRACTION = re.compile(r"([+-]?\d+)/(\d+)\Z")
+
+
 DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?\Z")
+
+
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+
+
 SYMBOLIC = re.compile(r"([A-Za-z][A-Za-z0-9]*):(\d+)\Z")
+
 
 GRAMMAR = (
     "an entry must be an integer (3), a fraction (2/3), a decimal (0.5) or a name "
     "(a, w1); a vector is entries joined by commas or NAME:LENGTH"
 )
+
 
 #: Longest vector a command line may ask for; past it the all-size proofs fit better.
 MAX_LENGTH = 1_000_000

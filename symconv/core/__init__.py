@@ -1,0 +1,1 @@
+"""The engine, input reading and the package's error classes: what every layer stands on."""

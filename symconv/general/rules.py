@@ -1,0 +1,167 @@
+"""The rewriting rules a theorem's steps apply, each with its law."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sympy import (
+    Expr,
+    Indexed,
+    IndexedBase,
+    Symbol,
+)
+
+from symconv.general.layer import Layer
+from symconv.summation import (
+    absorb_factors,
+    refine_brackets,
+    reindex,
+    sum_kronecker,
+    swap_sums,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rewriting a step applies to its left side: a name for the reader and the function."""
+
+    name: str
+    apply: Callable[[Expr], Expr]
+
+    def __call__(self, expr: Expr) -> Expr:
+        return self.apply(expr)
+
+
+#: The laws the steps use: plain text (for ``Step.law``) and LaTeX (for the report).
+LAWS: dict[str, tuple[str, str]] = {
+    "definition": ("substitute the definition", r"substitute the definition"),
+    "distributivity": (
+        "a * sum_k f_k = sum_k a f_k",
+        r"$a\sum_k f_k = \sum_k a f_k$ (distributivity)",
+    ),
+    "interchange": (
+        "finite sums with independent ranges commute",
+        r"finite sums with independent ranges commute",
+    ),
+    "sifting": (
+        "sum_{j=lo}^{hi} f(j) [j = c] = f(c) [lo <= c <= hi]",
+        r"$\sum_{j=a}^{b} f(j)\,\delta_{j,c} = f(c)\,[a \le c \le b]$ (sifting)",
+    ),
+    "sifting with a coefficient": (
+        "sum_i f(i) [a i = c] = f(c/a) [a divides c] [lo <= c/a <= hi]",
+        r"$\sum_{i} f(i)\,\delta_{a i, c} = f(c/a)\,[a \mid c]\,[\ldots]$ "
+        r"(sifting; the coefficient keeps a divisibility bracket)",
+    ),
+    "in range": (
+        "a bracket whose condition holds for every index in range is 1",
+        r"the bracket holds for every index in range, so it is 1",
+    ),
+    "derivative": (
+        "differentiate term by term: an entry's derivative by an entry is a Kronecker delta, "
+        "d w_k / d w_q = [k = q]",
+        r"differentiate term by term: an entry's derivative by an entry is a Kronecker "
+        r"delta, $\partial w_k / \partial w_q = \delta_{k,q}$",
+    ),
+    "monotone taps": (
+        "the taps i*s + k*d - p increase with k (d > 0): the window lies inside exactly "
+        "when its first and last taps do",
+        r"the taps $i s + k d - p$ increase with $k$ ($d > 0$): the window lies inside "
+        r"exactly when its first and last taps do",
+    ),
+    "integer floor": (
+        "for integers i and s > 0: i*s <= y exactly when i <= floor(y/s)",
+        r"for integers $i$ and $s > 0$: $i s \le y \iff i \le \lfloor y/s \rfloor$",
+    ),
+    "cut the range": (
+        "a bracket on the index cuts the range of the sum",
+        r"a bracket on the index cuts the range of the sum",
+    ),
+    "count": ("sum_{i=0}^{N} 1 = N + 1", r"$\sum_{i=0}^{N} 1 = N + 1$"),
+    "division": (
+        "0 <= y - s*floor(y/s) <= s - 1 for integers y and s > 0",
+        r"$0 \le y - s\lfloor y/s \rfloor \le s - 1$ for integers $y$ and $s > 0$",
+    ),
+    "symmetric padding": ("set p_l = p_r = p", r"set $p_l = p_r = p$"),
+    "chain rule": (
+        "chain rule through U = T(w): dL/dw_q = sum_{i,j} dL/dU_ij * dT_ij/dw_q",
+        r"chain rule through $U = T(w)$: "
+        r"$\frac{\partial L}{\partial w_q} = \sum_{i,j} \frac{\partial L}{\partial U_{ij}}"
+        r"\frac{\partial T_{ij}}{\partial w_q}$",
+    ),
+    "specialise": ("substitute the sizes", r"substitute the sizes"),
+    "reverse the index": (
+        "substitute k -> n - 1 - k (the sum runs over the same range backwards)",
+        r"substitute $k \to n - 1 - k$ (the same range, backwards)",
+    ),
+    "product of sums": (
+        "a product of sums is the double sum",
+        r"a product of sums is the double sum",
+    ),
+}
+
+
+def law(key: str) -> tuple[str, str]:
+    """The (text, LaTeX) pair of a law in :data:`LAWS` (KeyError naming the known ones)."""
+    if key not in LAWS:
+        raise KeyError(f"no law {key!r}; known laws are {sorted(LAWS)}")
+    return LAWS[key]
+
+
+def expand_definition(base: IndexedBase, meaning: Callable[..., Expr]) -> Rule:
+    """Replace every ``base[...]`` by ``meaning(*indices)``."""
+
+    def apply(expr: Expr) -> Expr:
+        return expr.replace(
+            lambda e: isinstance(e, Indexed) and e.base == base,
+            lambda e: meaning(*e.indices),
+        )
+
+    return Rule(f"definition of {base}", apply)
+
+
+def sift(indices: Sequence[Symbol]) -> Rule:
+    def apply(expr: Expr) -> Expr:
+        for index in reversed(indices):
+            expr = sum_kronecker(expr, index)
+        return expr
+
+    return Rule(f"sum_kronecker over {', '.join(map(str, indices))}", apply)
+
+
+def refine_with(bounds: Mapping[Expr, tuple[Expr, Expr]], facts: Sequence[Expr] = ()) -> Rule:
+    shown = ", ".join(f"{lo} <= {v} <= {hi}" for v, (lo, hi) in bounds.items())
+    return Rule(f"refine_brackets({shown})", lambda e: refine_brackets(e, bounds, facts))
+
+
+def swap(outer: Sequence[Symbol], inner: Sequence[Symbol]) -> Rule:
+    return Rule(
+        f"swap_sums({', '.join(map(str, outer))} <-> {', '.join(map(str, inner))})",
+        lambda e: swap_sums(e, outer, inner),
+    )
+
+
+def substitute(values: Mapping[Expr, Expr]) -> Rule:
+    shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+    return Rule(f"subs({shown})", lambda e: e.subs(dict(values)))
+
+
+def reverse_kernel(layer: Layer) -> Rule:
+    def apply(expr: Expr) -> Expr:
+        for a in layer.axes:
+            expr = reindex(expr, layer.k[a], layer.n[a] - 1 - layer.k[a])
+        return expr
+
+    return Rule("Sum.change_index(k, n - 1 - k)", apply)
+
+
+DIFFERENTIATE = Rule("Derivative.doit(deep=False)", lambda e: e.doit(deep=False))
+
+
+DISTRIBUTE = Rule("absorb_factors", absorb_factors)
+
+
+IDENTITY = Rule("normal_form", lambda e: e)
+
+
+DOIT = Rule("Sum.doit", lambda e: e.doit())

@@ -1,0 +1,1 @@
+"""Operations on a resolved layout: forward outputs, banded and data matrices, gradients."""

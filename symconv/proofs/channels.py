@@ -1,0 +1,263 @@
+"""Proofs for channels, groups and bias: the layer is one block matrix of tied bands.
+
+Examples
+========
+
+>>> import sympy
+>>> from sympy import Array, Matrix
+>>> from symconv import prove_channels
+>>> x = Matrix(2, 3, sympy.symbols("x0:6"))
+>>> w = Array(sympy.symbols("w0:4"), (1, 2, 2))
+>>> prove_channels(x, w).holds
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import sympy
+from sympy import Expr
+
+from symconv.core.engine import in_session
+from symconv.core.tensors import rank_of
+from symconv.layout.channels import ChannelLayer, ChannelLayout, channel_layer, flat
+from symconv.ops.banded import BandedMatrix, band_from_settings
+from symconv.ops.channels import derive_channel_gradients, outputs, upstream_entries
+from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
+from symconv.ops.sliding import sliding_outputs
+from symconv.proofs.proof import Proof, Step, check, observe
+from symconv.proofs.tied import tied_weight_steps
+
+
+def single_channel_outputs(layer: ChannelLayer, o: int, c: int) -> list[Expr]:
+    """conv(x[group(o)*C_in/groups + c], w[o, c]): one single-channel layer."""
+    s = layer.layout
+    k_size, q_size = s.spatial.kernel_size, s.spatial.input_length
+    channel = s.group_of(o) * s.group_in + c
+    kernel = layer.w[(o * s.group_in + c) * k_size : (o * s.group_in + c + 1) * k_size]
+    image = layer.x[channel * q_size : (channel + 1) * q_size]
+    return sliding_outputs(image, kernel, s.spatial)
+
+
+def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
+    """Claims that T is ``C_out x C_in`` blocks: block ``(o, c)`` is the single-channel
+    band of ``w[o, c - group(o)*C_in/groups]`` inside o's group and zero across groups,
+    each block built afresh by the single-channel code and compared with T's entries."""
+    s = layer.layout
+    p_size, q_size, k_size = (
+        s.spatial.output_length,
+        s.spatial.input_length,
+        s.spatial.kernel_size,
+    )
+    crossing = [
+        (i, j) for (i, j) in t.ties if s.group_of(i // p_size) != (j // q_size) // s.group_in
+    ]
+    assembled: dict[tuple[int, int], Expr] = {}
+    for o in range(s.out_channels):
+        for c in range(s.group_in):
+            channel = s.group_of(o) * s.group_in + c
+            start = (o * s.group_in + c) * k_size
+            block = band_from_settings(layer.w[start : start + k_size], s.spatial)
+            for (i, j), k in block.ties.items():
+                assembled[(o * p_size + i, channel * q_size + j)] = block.weights[k]
+    entries = sorted(assembled)
+    same_pattern = set(assembled) == set(t.ties)
+    return [
+        observe(
+            "zero blocks across groups",
+            not crossing,
+            law="output channel o reads only the input channels of its group",
+            details={"groups": s.groups, "crossing entries": crossing[:3]},
+        ),
+        observe(
+            "blocks hold the single-channel bands",
+            same_pattern,
+            law="block (o, c) of T is T(w[o, c']) where c = group(o)*C_in/groups + c'",
+        ),
+        check(
+            "block entries are the single-channel weights",
+            [t[e] for e in entries],
+            [assembled[e] for e in entries],
+            law="T[(o, p), (c, q)] = T(w[o, c'])[p, q]",
+            labels=entries,
+        ),
+    ]
+
+
+@in_session
+def prove_channels(
+    x: object,
+    w: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> Proof:
+    """Prove the matrix form of a multi-channel layer (1-D if w has rank 3, 2-D if 4):
+    ``y = T x + b`` with T block-structured by groups, and each output channel the sum
+    of single-channel convolutions over its group.
+
+    >>> import sympy
+    >>> from sympy import Array, Matrix
+    >>> from symconv.proofs.channels import prove_channels
+    >>> w = Array(sympy.symbols("w0:8"), (2, 2, 2))
+    >>> x = Matrix(2, 3, sympy.symbols("x0:6"))
+    >>> prove_channels(x, w, bias=sympy.symbols("b0:2")).holds
+    True
+    """
+    dims = rank_of(w) - 2
+    if dims not in (1, 2):
+        raise ValueError(
+            f"kernel w must have rank 3 (C_out, C_in/groups, K) or 4 (C_out, C_in/groups, "
+            f"kh, kw), got rank {rank_of(w)}"
+        )
+    layer = channel_layer(
+        x,
+        w,
+        bias=bias,
+        groups=groups,
+        dims=dims,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+    )
+    s = layer.layout
+    y = outputs(layer)
+    t = band_from_settings(layer.w, flat(s))
+    p_size = s.spatial.output_length
+    biases = layer.bias
+    product = t.matvec(layer.x)
+    if biases is not None:
+        product = [sympy.Add(v, biases[n // p_size]) for n, v in enumerate(product)]
+    summed: list[Expr] = []
+    for o in range(s.out_channels):
+        per_channel = [single_channel_outputs(layer, o, c) for c in range(s.group_in)]
+        extra = [biases[o]] if biases is not None else []
+        summed += [sympy.Add(*[z[p] for z in per_channel], *extra) for p in range(p_size)]
+    labels = [divmod(n, p_size) for n in range(len(y))]
+    steps = [
+        check(
+            "block matrix product",
+            y,
+            product,
+            law="y = T(w) vec(x) + b, vec channel-major",
+            labels=labels,
+            details={"band": t},
+        ),
+        check(
+            "sum of single-channel convolutions",
+            y,
+            summed,
+            law="y[o] = b[o] + sum_c' conv(x[group(o)*C_in/groups + c'], w[o, c'])",
+            labels=labels,
+        ),
+        *block_steps(layer, t),
+    ]
+    return Proof(
+        title=f"Matrix form of a multi-channel {dims}-D convolution layer",
+        statement=f"For {layer.describe()}: y = T(w) x + b with T block-structured by groups.",
+        steps=steps,
+        assumptions=("vec flattens channel-major, then row-major",),
+    )
+
+
+def bias_gradient_step(grad_b: Sequence[Expr], g: Sequence[Expr], layout: ChannelLayout) -> Step:
+    """Claim: ``dL/db_o == sum_p g[o, p]``, the upstream summed over o's positions."""
+    p_size = layout.spatial.output_length
+    return check(
+        "bias gradient is the channel's upstream sum",
+        grad_b,
+        [sympy.Add(*g[o * p_size : (o + 1) * p_size]) for o in range(layout.out_channels)],
+        law="y[o, p] = ... + b[o] for every p: dL/db_o = sum_p g[o, p]",
+        labels=[(o,) for o in range(layout.out_channels)],
+    )
+
+
+@in_session
+def prove_channel_gradients(
+    x: object,
+    w: object,
+    upstream: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> Proof:
+    """The tied-weight proof for a multi-channel layer: each weight's gradient is the sum
+    over its tie set (inside its block), ``dL/dx = T^T g``, ``dL/dw[o, c'] = X_c^T g_o``
+    (the im2col of its input channel against its output channel's upstream),
+    ``dL/db_o = sum_p g[o, p]``, and a step keeps every zero (across groups too) zero.
+
+    >>> import sympy
+    >>> from sympy import Array, Matrix
+    >>> w = Array(sympy.symbols("w0:4"), (2, 1, 2))
+    >>> x = Matrix(2, 3, sympy.symbols("x0:6"))
+    >>> g = Matrix(2, 2, sympy.symbols("g0:4"))
+    >>> proof = prove_channel_gradients(x, w, g, groups=2, bias=sympy.symbols("b0:2"))
+    >>> proof.holds, proof.step("bias gradient is the channel's upstream sum").lhs
+    (True, (g0 + g1, g2 + g3))
+    """
+    dims = rank_of(w) - 2
+    if dims not in (1, 2):
+        raise ValueError(
+            f"kernel w must have rank 3 (C_out, C_in/groups, K) or 4 (C_out, C_in/groups, "
+            f"kh, kw), got rank {rank_of(w)}"
+        )
+    layer = channel_layer(
+        x,
+        w,
+        bias=bias,
+        groups=groups,
+        dims=dims,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+    )
+    g = upstream_entries(upstream, layer)
+    derived = derive_channel_gradients(layer, g)
+    s = layer.layout
+    p_size, q_size = s.spatial.output_length, s.spatial.input_length
+    spatial = s.spatial
+    closed_w: list[Expr] = []
+    for o in range(s.out_channels):
+        g_o = g[o * p_size : (o + 1) * p_size]
+        for c in range(s.group_in):
+            channel = s.group_of(o) * s.group_in + c
+            rows = rows_from_settings(layer.x[channel * q_size : (channel + 1) * q_size], spatial)
+            column = data_transpose_times(rows, g_o)
+            closed_w += column[::-1] if s.flip else column
+    weight_labels = list(itertools.product(*[range(n) for n in layer.kernel_shape]))
+    input_labels = list(itertools.product(*[range(n) for n in layer.input_shape]))
+    steps = tied_weight_steps(
+        layer.x,
+        layer.w,
+        g,
+        flat(s),
+        derived.grad_x,
+        derived.grad_w,
+        closed_w,
+        weight_labels=weight_labels,
+        input_labels=input_labels,
+    )
+    if derived.grad_b is not None:
+        steps.append(bias_gradient_step(derived.grad_b, g, s))
+    return Proof(
+        title=f"Tied-weight gradients of a multi-channel {dims}-D convolution layer",
+        statement=(
+            f"For L = sum g y, {layer.describe()}: dL/dw is the sum over each tie set, "
+            "dL/dx = T^T g, dL/db_o = sum_p g[o, p], and a step on w keeps T's zero blocks "
+            "and ties."
+        ),
+        steps=steps,
+        assumptions=("upstream g does not depend on x, w or b", "eta is the learning rate"),
+    )

@@ -1,0 +1,260 @@
+"""The transposed-convolution proofs: PyTorch's scatter is C^T y, the forward layer's
+input gradient, and (one channel) Dumoulin and Visin's zero-insertion convolution.
+
+Examples
+========
+
+>>> from symconv import prove_transposed, symbolic_vector
+>>> prove_transposed(symbolic_vector("y", 3), symbolic_vector("w", 2), stride=2).holds
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from math import prod
+from typing import Any
+
+import sympy
+from sympy import Dummy, Expr, Matrix, S
+
+from symconv.core.engine import in_session
+from symconv.layout.axis import conv_settings
+from symconv.layout.channels import ChannelLayer
+from symconv.layout.grid import ConvSettings2D
+from symconv.layout.transposed import TransposedLayer, transposed_layer
+from symconv.ops.banded import BandedMatrix, band_from_settings
+from symconv.ops.channels import derive_channel_gradients
+from symconv.ops.sliding import sliding_outputs
+from symconv.ops.transposed import padded_upstream
+from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT
+from symconv.proofs.proof import Proof, Step, check, observe
+from symconv.proofs.references import scatter
+
+
+def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
+    """Dumoulin and Visin's direct form: insert ``stride - 1`` zeros between the inputs,
+    pad by ``d*(K-1) - left`` and ``d*(K-1) - right + output_padding`` (cropping where
+    negative) and convolve with the flipped kernel (single channel only)."""
+    if layer.channels:
+        return None
+    in_shape = layer.in_shape
+    stuffed_shape = tuple(
+        (n - 1) * axis.stride + 1 for n, axis in zip(in_shape, layer.axes, strict=True)
+    )
+    stuffed = [S.Zero] * prod(stuffed_shape)
+    for index in itertools.product(*[range(n) for n in in_shape]):
+        source = target = 0
+        for n, (i, axis) in enumerate(zip(index, layer.axes, strict=True)):
+            source = source * in_shape[n] + i
+            target = target * stuffed_shape[n] + i * axis.stride
+        stuffed[target] = layer.y[source]
+    settings, crops = [], []
+    for n, axis in enumerate(layer.axes):
+        reach = axis.dilation * (axis.kernel_size - 1)
+        extra = axis.input_length - 1 - (in_shape[n] - 1) * axis.stride + axis.left
+        extra += axis.right - reach  # the output_padding, from L's formula
+        before, after = reach - axis.left, reach - axis.right + extra
+        settings.append(
+            conv_settings(
+                axis.kernel_size,
+                stuffed_shape[n],
+                padding=(max(before, 0), max(after, 0)),
+                dilation=axis.dilation,
+                flip=True,
+            )
+        )
+        crops.append((max(-before, 0), max(-after, 0)))
+    spatial: Any = settings[0] if len(settings) == 1 else ConvSettings2D(settings[0], settings[1])
+    full = sliding_outputs(stuffed, layer.w, spatial)
+    full_shape = tuple(s.output_length for s in settings)
+    kept = []
+    for index in itertools.product(*[range(n) for n in full_shape]):
+        if all(lo <= i < n - hi for i, n, (lo, hi) in zip(index, full_shape, crops, strict=True)):
+            flat = 0
+            for i, n in zip(index, full_shape, strict=True):
+                flat = flat * n + i
+            kept.append(full[flat])
+    if layer.bias is not None:
+        kept = [sympy.Add(v, layer.bias[0]) for v in kept]
+    return kept
+
+
+def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> list[Step]:
+    """The claims of :func:`prove_transposed` for a resolved layer, against the forward
+    layer's band ``t`` (built from the layer unless given, so a test can give a wrong one)."""
+    out = scatter(layer)
+    forward = layer.forward_layout
+    if t is None:
+        t = band_from_settings(layer.w, forward)
+    g = padded_upstream(layer)
+
+    def plus_bias(values: list[Expr]) -> list[Expr]:
+        if layer.bias is None:
+            return values
+        size = prod(layer.out_shape)
+        return [sympy.Add(v, layer.bias[n // size]) for n, v in enumerate(values)]
+
+    labels = list(itertools.product(*[range(n) for n in layer.result_shape()]))
+    if not layer.channels and len(layer.axes) == 1:
+        labels = [(j,) for j in range(len(out))]
+    steps = [
+        observe(
+            "output length",
+            all(
+                axis.output_length == n + e
+                for axis, n, e in zip(layer.axes, layer.in_shape, layer.extras, strict=True)
+            ),
+            law="L = (L_in - 1)*s - left - right + d*(K - 1) + output_padding + 1, and the "
+            "forward layer on length L has L_in + floor(output_padding / s) outputs",
+            details={"output shape": layer.out_shape, "forward outputs past y": layer.extras},
+        ),
+        check(
+            "transposed convolution is C^T y",
+            out,
+            plus_bias(t.rmatvec(g)),
+            law="scattering y[i] * w into the output is T^T y for the forward band T "
+            "(Dumoulin and Visin)",
+            labels=labels,
+            details={"band": t},
+        ),
+    ]
+    if t.shape[0] * t.shape[1] <= DENSE_CHECK_LIMIT:
+        steps.append(
+            check(
+                "dense C^T y",
+                out,
+                plus_bias(list(t.to_matrix().T * Matrix(g))),
+                law="conv_matrix(w, L, ...).T times y, multiplied by SymPy",
+                labels=labels,
+            )
+        )
+    placeholders = [Dummy(f"x{n}") for n in range(forward.input_length)]
+    spatial_in = tuple(axis.input_length for axis in layer.axes)
+    source = ChannelLayer(
+        forward,
+        placeholders,
+        layer.w,
+        None,
+        (layer.out_channels,) + spatial_in,
+        (layer.in_channels, layer.out_channels // layer.groups) + layer.kernel_shape,
+    )
+    derived = derive_channel_gradients(source, g)
+    steps.append(
+        check(
+            "input gradient of the forward layer",
+            out,
+            plus_bias(derived.grad_x),
+            law="d/dx of sum_i y_i conv(x, w)_i, differentiated term by term: the "
+            "transposed convolution is the forward layer's backward pass",
+            labels=labels,
+        )
+    )
+    direct = zero_insertion(layer)
+    if direct is not None:
+        steps.append(
+            check(
+                "zero insertion",
+                out,
+                direct,
+                law="insert stride - 1 zeros between inputs, pad by d*(K-1) - padding (+ "
+                "output_padding after) and convolve with the flipped kernel",
+                labels=labels,
+            )
+        )
+    return steps
+
+
+@in_session
+def prove_transposed(
+    y: object,
+    w: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    dilation: object = 1,
+) -> Proof:
+    """Prove ``conv_transpose1d(y, w) == conv_matrix(w, L, ...).T * y`` for the output
+    length L, that it is the forward layer's input gradient, and (one channel) that it is
+    the direct convolution of the zero-stuffed input with the flipped kernel.
+
+    A rank-3 kernel ``(C_in, C_out/groups, K)`` proves the multi-channel layer.
+
+    >>> from symconv import symbolic_vector
+    >>> proof = prove_transposed(symbolic_vector("y", 3), symbolic_vector("w", 2), stride=2)
+    >>> proof.holds
+    True
+    >>> for step in proof.steps:
+    ...     print(step.name)
+    output length
+    transposed convolution is C^T y
+    dense C^T y
+    input gradient of the forward layer
+    zero insertion
+    """
+    layer = transposed_layer(
+        y,
+        w,
+        dims=1,
+        bias=bias,
+        groups=groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    return transposed_proof(layer, "1-D")
+
+
+@in_session
+def prove_transposed2d(
+    y: object,
+    w: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    dilation: object = 1,
+) -> Proof:
+    """The claims of :func:`prove_transposed` for ``conv_transpose2d``, against the
+    doubly-block Toeplitz matrix:
+    ``conv_transpose2d(y, k) == conv2d_matrix(k, (H, W), ...).T vec(y)``.
+
+    >>> from symconv import symbolic_matrix
+    >>> prove_transposed2d(symbolic_matrix("y", 2, 2), symbolic_matrix("k", 2, 2), stride=2).holds
+    True
+    """
+    layer = transposed_layer(
+        y,
+        w,
+        dims=2,
+        bias=bias,
+        groups=groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    return transposed_proof(layer, "2-D")
+
+
+def transposed_proof(layer: TransposedLayer, kind: str) -> Proof:
+    return Proof(
+        title=f"A {kind} transposed convolution is the transpose of the convolution matrix",
+        statement=(
+            f"For {layer.describe()}: conv_transpose(y, w) = C(w)^T y with C the matrix of "
+            "the forward convolution with the same stride, padding and dilation on inputs "
+            "of the output's shape."
+        ),
+        steps=transposed_steps(layer),
+        assumptions=(
+            ("vec flattens channel-major, then row-major",)
+            if layer.channels or len(layer.axes) > 1
+            else ()
+        ),
+    )

@@ -1,0 +1,1 @@
+"""All LaTeX and plain-text rendering of symconv objects."""
