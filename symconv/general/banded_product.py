@@ -109,18 +109,12 @@ def prove_banded_product(
             f"symconv.{BAND[dims]}(w, m) times x at concrete sizes",
         )
     )
-    text, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer)
     return GeneralProof(
-        statement_latex=statement_for("banded", layer),
         title="Sliding dot product = banded matrix product" + (" in 2-D" if dims == 2 else ""),
-        statement=(
-            "For every output i: sum_j T[i,j] x_j equals the sliding dot product "
-            "sum_k w_k x_{i*s + k*d - p} over the taps that land in 0..m-1, where "
-            "T[i,j] = sum_k w_k [j = i*s + k*d - p]; with p = 0 no tap is dropped."
-        ),
+        statement=statement_for("banded", layer),
         steps=steps,
-        assumptions=text,
+        assumptions=tex,
         claims=((product, sliding), (sliding.subs(valid), valid_sliding)),
         definitions=((layer.T[i + j], layer.entry(i, j)),),
-        assumptions_latex=tex,
     )

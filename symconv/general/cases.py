@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -222,4 +223,7 @@ def concrete_step(
             left.append(indexed_to_symbols(instantiate(statement, case)))
             right.append(entry_of(expected, value))
             labels.append(describe_case(case))
-    return check(name, left, right, law=description, labels=labels)
+    # A spot check of the general statement against the machinery at concrete sizes.
+    return dataclasses.replace(
+        check(name, left, right, law=description, labels=labels), kind="spot check"
+    )

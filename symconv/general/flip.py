@@ -176,18 +176,12 @@ def prove_flip(
             labels=labels,
         )
     )
-    text, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer)
     return GeneralProof(
-        statement_latex=statement_for("flip", layer),
         title="Convolution = cross-correlation with the reversed kernel"
         + (" in 2-D" if dims == 2 else ""),
-        statement=(
-            "sum_k w_k x_{i*s + (n-1-k)*d - p} = sum_k w_{n-1-k} x_{i*s + k*d - p} (taps in "
-            "range): convolving is cross-correlating with the reversed kernel; for s = d = 1 "
-            "and p = n - 1 it is the text-book (x * w)_t = sum_j x_j w_{t-j}."
-        ),
+        statement=statement_for("flip", layer),
         steps=steps,
-        assumptions=text,
+        assumptions=tex,
         claims=((convolution_, correlation), (at_full, textbook)),
-        assumptions_latex=tex,
     )

@@ -121,7 +121,12 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
         ),
         derive("sift the input index j", differentiated, sifted, sift(j), "sifting", r_cases),
         derive(
-            "the gradient is T^T g", sifted, claimed, refine_with(r_bounds), "in range", r_cases
+            r"the gradient is $T^{\top} g$",
+            sifted,
+            claimed,
+            refine_with(r_bounds),
+            "in range",
+            r_cases,
         ),
         derive(
             "sum over the outputs first", transposed, by_tap, swap(i, k), "interchange", r_cases
@@ -185,7 +190,7 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
 
     steps.append(
         concrete_step(
-            "agrees with T^T g",
+            r"agrees with $T^{\top} g$",
             layer,
             "r",
             claimed,
@@ -241,22 +246,16 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
             plain_grid,
         )
     )
-    text, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer)
     return GeneralProof(
-        statement_latex=statement_for("input", layer),
         title="Input gradient = transposed matrix" + (" in 2-D" if dims == 2 else ""),
-        statement=(
-            "For l = sum_i g_i y_i with y = T(w) x: dl/dx_r = sum_i T[i, r] g_i = (T^T g)_r; "
-            "summed over the outputs first it keeps the taps with s | r - k*d + p, and for "
-            "s = 1, d = 1, p = 0 it is the full cross-correlation of g with the flipped kernel."
-        ),
+        statement=statement_for("input", layer),
         steps=steps,
-        assumptions=text,
+        assumptions=tex,
         claims=(
             (Derivative(loss, layer.x[r]), claimed),
             (transposed, strided),
             (special, full_correlation),
         ),
         definitions=((layer.T[i + r], layer.entry(i, r)),),
-        assumptions_latex=tex,
     )

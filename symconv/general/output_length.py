@@ -245,18 +245,11 @@ def prove_output_length(
             )
         )
         claims = [(together, claimed[0] * claimed[1])] + claims
-    text, tex = assumptions_for(layer, two_sided=True)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
-        statement_latex=statement_for("length", layer),
         title="Output length" + (" in 2-D" if dims == 2 else ""),
-        statement=(
-            "Output i reads the padded input at i*s + k*d - p_l for k = 0..n-1. The outputs "
-            "whose window lies inside the padded input are i = 0..floor((m + p_l + p_r - "
-            "d(n-1) - 1)/s), so there are L_out = floor((m + p_l + p_r - d(n-1) - 1)/s) + 1 "
-            "of them; with p_l = p_r = p, floor((m + 2p - d(n-1) - 1)/s) + 1."
-        ),
+        statement=statement_for("length", layer),
         steps=steps,
-        assumptions=text,
+        assumptions=tex,
         claims=tuple(claims),
-        assumptions_latex=tex,
     )

@@ -13,6 +13,7 @@ from sympy import (
 )
 
 from symconv.general.layer import Layer
+from symconv.proofs.law import Law
 from symconv.summation import (
     absorb_factors,
     refine_brackets,
@@ -33,76 +34,41 @@ class Rule:
         return self.apply(expr)
 
 
-#: The laws the steps use: plain text (for ``Step.law``) and LaTeX (for the report).
-LAWS: dict[str, tuple[str, str]] = {
-    "definition": ("substitute the definition", r"substitute the definition"),
-    "distributivity": (
-        "a * sum_k f_k = sum_k a f_k",
-        r"$a\sum_k f_k = \sum_k a f_k$ (distributivity)",
+#: The laws the steps use, each written once (its text and its LaTeX both come from it).
+LAWS: dict[str, Law] = {
+    "definition": Law("substitute the definition"),
+    "distributivity": Law("$a\\sum_k f_k = \\sum_k a f_k$ (distributivity)"),
+    "interchange": Law("finite sums with independent ranges commute"),
+    "sifting": Law("$\\sum_{j=a}^{b} f(j)\\,\\delta_{j,c} = f(c)\\,[a \\le c \\le b]$ (sifting)"),
+    "sifting with a coefficient": Law(
+        "$\\sum_{i} f(i)\\,\\delta_{a i, c} = f(c/a)\\,[a \\mid c]\\,[\\ldots]$ (sifting; the coefficient keeps a divisibility bracket)"
     ),
-    "interchange": (
-        "finite sums with independent ranges commute",
-        r"finite sums with independent ranges commute",
+    "in range": Law("the bracket holds for every index in range, so it is 1"),
+    "derivative": Law(
+        "differentiate term by term: an entry's derivative by an entry is a Kronecker delta, $\\partial w_k / \\partial w_q = \\delta_{k,q}$"
     ),
-    "sifting": (
-        "sum_{j=lo}^{hi} f(j) [j = c] = f(c) [lo <= c <= hi]",
-        r"$\sum_{j=a}^{b} f(j)\,\delta_{j,c} = f(c)\,[a \le c \le b]$ (sifting)",
+    "monotone taps": Law(
+        "the taps $i s + k d - p$ increase with $k$ ($d > 0$): the window lies inside exactly when its first and last taps do"
     ),
-    "sifting with a coefficient": (
-        "sum_i f(i) [a i = c] = f(c/a) [a divides c] [lo <= c/a <= hi]",
-        r"$\sum_{i} f(i)\,\delta_{a i, c} = f(c/a)\,[a \mid c]\,[\ldots]$ "
-        r"(sifting; the coefficient keeps a divisibility bracket)",
+    "integer floor": Law(
+        "for integers $i$ and $s > 0$: $i s \\le y \\iff i \\le \\lfloor y/s \\rfloor$"
     ),
-    "in range": (
-        "a bracket whose condition holds for every index in range is 1",
-        r"the bracket holds for every index in range, so it is 1",
+    "cut the range": Law("a bracket on the index cuts the range of the sum"),
+    "count": Law("$\\sum_{i=0}^{N} 1 = N + 1$"),
+    "division": Law("$0 \\le y - s\\lfloor y/s \\rfloor \\le s - 1$ for integers $y$ and $s > 0$"),
+    "symmetric padding": Law("set $p_l = p_r = p$"),
+    "chain rule": Law(
+        "chain rule through $U = T(w)$: $\\frac{\\partial L}{\\partial w_q} = \\sum_{i,j} \\frac{\\partial L}{\\partial U_{ij}}\\frac{\\partial T_{ij}}{\\partial w_q}$"
     ),
-    "derivative": (
-        "differentiate term by term: an entry's derivative by an entry is a Kronecker delta, "
-        "d w_k / d w_q = [k = q]",
-        r"differentiate term by term: an entry's derivative by an entry is a Kronecker "
-        r"delta, $\partial w_k / \partial w_q = \delta_{k,q}$",
-    ),
-    "monotone taps": (
-        "the taps i*s + k*d - p increase with k (d > 0): the window lies inside exactly "
-        "when its first and last taps do",
-        r"the taps $i s + k d - p$ increase with $k$ ($d > 0$): the window lies inside "
-        r"exactly when its first and last taps do",
-    ),
-    "integer floor": (
-        "for integers i and s > 0: i*s <= y exactly when i <= floor(y/s)",
-        r"for integers $i$ and $s > 0$: $i s \le y \iff i \le \lfloor y/s \rfloor$",
-    ),
-    "cut the range": (
-        "a bracket on the index cuts the range of the sum",
-        r"a bracket on the index cuts the range of the sum",
-    ),
-    "count": ("sum_{i=0}^{N} 1 = N + 1", r"$\sum_{i=0}^{N} 1 = N + 1$"),
-    "division": (
-        "0 <= y - s*floor(y/s) <= s - 1 for integers y and s > 0",
-        r"$0 \le y - s\lfloor y/s \rfloor \le s - 1$ for integers $y$ and $s > 0$",
-    ),
-    "symmetric padding": ("set p_l = p_r = p", r"set $p_l = p_r = p$"),
-    "chain rule": (
-        "chain rule through U = T(w): dL/dw_q = sum_{i,j} dL/dU_ij * dT_ij/dw_q",
-        r"chain rule through $U = T(w)$: "
-        r"$\frac{\partial L}{\partial w_q} = \sum_{i,j} \frac{\partial L}{\partial U_{ij}}"
-        r"\frac{\partial T_{ij}}{\partial w_q}$",
-    ),
-    "specialise": ("substitute the sizes", r"substitute the sizes"),
-    "reverse the index": (
-        "substitute k -> n - 1 - k (the sum runs over the same range backwards)",
-        r"substitute $k \to n - 1 - k$ (the same range, backwards)",
-    ),
-    "product of sums": (
-        "a product of sums is the double sum",
-        r"a product of sums is the double sum",
-    ),
+    "specialise": Law("substitute the sizes"),
+    "reverse the index": Law("substitute $k \\to n - 1 - k$ (the same range, backwards)"),
+    "product of sums": Law("a product of sums is the double sum"),
 }
 
 
-def law(key: str) -> tuple[str, str]:
-    """The (text, LaTeX) pair of a law in :data:`LAWS` (KeyError naming the known ones)."""
+def law(key: str) -> Law:
+    """The law called ``key`` in :data:`LAWS`: one source, printed as text (its value) and
+    as LaTeX (``.latex()``); KeyError names the known ones."""
     if key not in LAWS:
         raise KeyError(f"no law {key!r}; known laws are {sorted(LAWS)}")
     return LAWS[key]

@@ -48,7 +48,7 @@ def derive(
     >>> step.holds, step.method
     (True, 'expand, then identical')
     """
-    text, latex_law = law(law_key)
+    stated = law(law_key)
     result = rule(before)
     holds, how = sums_equal(result, after)
     mismatch: tuple[Any, Expr, Expr] | None = None if holds else ("symbolic", result, after)
@@ -64,15 +64,15 @@ def derive(
     if cases:
         method += f"; both sides agree at {agreed} of {len(cases)} instances"
     return Step(
-        name,
-        (before,),
-        (after,),
-        holds,
-        method,
-        text,
-        (),
-        mismatch,
-        {"rule": rule.name, "result": result, "law_latex": latex_law, "instances": agreed},
+        name=name,
+        lhs=(before,),
+        rhs=(after,),
+        holds=holds,
+        method=method,
+        kind="rewrite",
+        law=stated,
+        mismatch=mismatch,
+        details={"rule": rule.name, "result": result, "instances": agreed},
     )
 
 
@@ -84,15 +84,13 @@ class GeneralProof(Proof):
 
     claims: tuple[tuple[Expr, Expr], ...] = ()
     definitions: tuple[tuple[Expr, Expr], ...] = ()
-    assumptions_latex: tuple[str, ...] = ()
-    statement_latex: str = ""
 
     def to_latex(self, **options: Any) -> str:
         """The proof as a LaTeX fragment: statement, assumptions, numbered steps."""
         # The display hook: the one edge from the theorems up to rendering, loaded late.
-        from symconv.render.general_latex import general_proof_latex
+        from symconv.render.printer import latex
 
-        return general_proof_latex(self, **options)
+        return latex(self, **options)
 
 
 def assumptions_for(

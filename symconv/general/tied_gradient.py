@@ -214,22 +214,16 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
             labels=labels,
         )
     )
-    text, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer)
     return GeneralProof(
-        statement_latex=statement_for("tied", layer),
         title="Tied-weight gradient summation" + (" in 2-D" if dims == 2 else ""),
-        statement=(
-            "For the loss l = sum_i g_i y_i with y = T(w) x: dl/dw_q = sum_i g_i "
-            "x_{i*s + q*d - p} (taps in range), which is the sum of dl/dU_ij = g_i x_j over "
-            "the tie set {(i, j): j = i*s + q*d - p} of w_q."
-        ),
+        statement=statement_for("tied", layer),
         steps=steps,
-        assumptions=text,
+        assumptions=tex,
         claims=(
             (Derivative(loss, layer.w[q]), correlation),
             (Derivative(untied_loss, layer.U[a + b]), untied),
             (Derivative(loss, layer.w[q]), chained),
         ),
         definitions=((layer.T[i + j], layer.entry(i, j)),),
-        assumptions_latex=tex,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from symconv.general.theorem import GeneralProof
 from symconv.general.theorems import THEOREMS
-from symconv.proofs.proof import Step
+from symconv.proofs.law import Law
 
 
 def prove_2d(**claims: Any) -> TwoDimensionalProof:
@@ -29,17 +30,7 @@ def prove_2d(**claims: Any) -> TwoDimensionalProof:
         given = {name: value for name, value in claims.items() if known[name] == position}
         parts.append(theorem(2, **given))
     steps = [
-        Step(
-            f"{part.title}: {step.name}",
-            step.lhs,
-            step.rhs,
-            step.holds,
-            step.method,
-            step.law,
-            step.labels,
-            step.mismatch,
-            step.details,
-        )
+        dataclasses.replace(step, name=Law(f"{part.title}: {step.name.source}"))
         for part in parts
         for step in part.steps
     ]
@@ -53,7 +44,6 @@ def prove_2d(**claims: Any) -> TwoDimensionalProof:
         assumptions=parts[0].assumptions,
         claims=tuple(c for part in parts for c in part.claims),
         definitions=parts[1].definitions,
-        assumptions_latex=parts[0].assumptions_latex,
         parts=tuple(parts),
     )
 

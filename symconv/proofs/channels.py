@@ -68,19 +68,22 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
         observe(
             "zero blocks across groups",
             not crossing,
-            law="output channel o reads only the input channels of its group",
+            law=r"output channel $o$ reads only the input channels of its group",
             details={"groups": s.groups, "crossing entries": crossing[:3]},
         ),
         observe(
             "blocks hold the single-channel bands",
             same_pattern,
-            law="block (o, c) of T is T(w[o, c']) where c = group(o)*C_in/groups + c'",
+            law=(
+                r"block $(o, c)$ of $T$ is $T(w_{o,c'})$ where "
+                r"$c = \operatorname{group}(o)\, C_{\mathrm{in}}/G + c'$"
+            ),
         ),
         check(
             "block entries are the single-channel weights",
             [t[e] for e in entries],
             [assembled[e] for e in entries],
-            law="T[(o, p), (c, q)] = T(w[o, c'])[p, q]",
+            law=r"$T_{(o, p), (c, q)} = T(w_{o,c'})_{p, q}$",
             labels=entries,
         ),
     ]
@@ -146,7 +149,7 @@ def prove_channels(
             "block matrix product",
             y,
             product,
-            law="y = T(w) vec(x) + b, vec channel-major",
+            law=r"$y = T(w) \operatorname{vec}(x) + b$, $\operatorname{vec}$ channel-major",
             labels=labels,
             details={"band": t},
         ),
@@ -154,16 +157,22 @@ def prove_channels(
             "sum of single-channel convolutions",
             y,
             summed,
-            law="y[o] = b[o] + sum_c' conv(x[group(o)*C_in/groups + c'], w[o, c'])",
+            law=(
+                r"$y_o = b_o + \sum_{c'} \operatorname{conv}(x_{\operatorname{group}(o) "
+                r"C_{\mathrm{in}}/G + c'}, w_{o,c'})$"
+            ),
             labels=labels,
         ),
         *block_steps(layer, t),
     ]
     return Proof(
         title=f"Matrix form of a multi-channel {dims}-D convolution layer",
-        statement=f"For {layer.describe()}: y = T(w) x + b with T block-structured by groups.",
+        statement=(
+            f"For {layer.describe()}: "
+            r"$y = T(w)\, x + b$ with $T$ block-structured by groups."
+        ),
         steps=steps,
-        assumptions=("vec flattens channel-major, then row-major",),
+        assumptions=(r"$\operatorname{vec}$ flattens channel-major, then row-major",),
     )
 
 
@@ -174,7 +183,10 @@ def bias_gradient_step(grad_b: Sequence[Expr], g: Sequence[Expr], layout: Channe
         "bias gradient is the channel's upstream sum",
         grad_b,
         [sympy.Add(*g[o * p_size : (o + 1) * p_size]) for o in range(layout.out_channels)],
-        law="y[o, p] = ... + b[o] for every p: dL/db_o = sum_p g[o, p]",
+        law=(
+            r"$y_{o,p} = \dots + b_o$ for every $p$: "
+            r"$\partial L/\partial b_o = \sum_p g_{o,p}$"
+        ),
         labels=[(o,) for o in range(layout.out_channels)],
     )
 
@@ -254,10 +266,16 @@ def prove_channel_gradients(
     return Proof(
         title=f"Tied-weight gradients of a multi-channel {dims}-D convolution layer",
         statement=(
-            f"For L = sum g y, {layer.describe()}: dL/dw is the sum over each tie set, "
-            "dL/dx = T^T g, dL/db_o = sum_p g[o, p], and a step on w keeps T's zero blocks "
-            "and ties."
+            r"For $L = \sum g y$, "
+            f"{layer.describe()}: "
+            r"$\partial L/\partial w$ is the sum over each tie set, "
+            r"$\partial L/\partial x = T^{\top} g$, "
+            r"$\partial L/\partial b_o = \sum_p g_{o,p}$, and a step on $w$ keeps the zero "
+            r"blocks of $T$ and its ties."
         ),
         steps=steps,
-        assumptions=("upstream g does not depend on x, w or b", "eta is the learning rate"),
+        assumptions=(
+            r"the upstream gradient $g$ does not depend on $x$, $w$ or $b$",
+            r"$\eta$ is the learning rate",
+        ),
     )

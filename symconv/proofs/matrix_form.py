@@ -113,7 +113,11 @@ def matrix_form_steps(
             "banded product",
             z,
             banded,
-            law="row i of T holds w'_k at column i*stride + k*dilation - left",
+            law=(
+                r"Law: $(Tx)_i = \sum_j T_{ij} x_j$, and row $i$ of $T$ holds $w'_k$ in the "
+                r"column of padded position $\tap$ and $0$ elsewhere, so $(Tx)_i$ "
+                r"collects exactly the products of window $i$"
+            ),
             labels=labels,
             details={"band": t},
         )
@@ -123,7 +127,10 @@ def matrix_form_steps(
             "data-matrix product",
             z,
             by_data,
-            law="row i of X is the i-th window of the padded input",
+            law=(
+                r"Law: $(Xw')_i = \sum_k X_{ik} w'_k$, and row $i$ of $X$ is window $i$, "
+                r"$X_{ik} = \tilde x_{\tap}$ (the padded input)"
+            ),
             labels=labels,
         )
     )
@@ -134,7 +141,7 @@ def matrix_form_steps(
                 "dense banded product",
                 z,
                 list(dense),
-                law="the dense conv_matrix(w, L) times x, multiplied by SymPy",
+                law=r"Cross-check: the dense $T$, structural zeros included, multiplied by $x$ in SymPy",
                 labels=labels,
             )
         )
@@ -146,7 +153,10 @@ def matrix_form_steps(
                     "true convolution",
                     z,
                     reference,
-                    law="(x * w)[n] = sum_k x[k] w[n-k]",
+                    law=(
+                        r"Law: the textbook definition $(x * w)_t = \sum_j x_j\, w_{t-j}$ "
+                        r"(a sum over the input index, independent of the windows)"
+                    ),
                     labels=labels,
                 )
             )
@@ -155,7 +165,10 @@ def matrix_form_steps(
                 "flip",
                 z,
                 by_flip,
-                law="conv(x, w) = xcorr(x, reverse(w))",
+                law=(
+                    r"Law: $\operatorname{conv}(x, w) = \operatorname{xcorr}(x, "
+                    r"\operatorname{rev} w)$: reversing the kernel turns one into the other"
+                ),
                 labels=labels,
             )
         )
@@ -165,7 +178,10 @@ def matrix_form_steps(
                 "flip",
                 by_flip,
                 z,
-                law="xcorr(x, w) = conv(x, reverse(w))",
+                law=(
+                    r"Law: $\operatorname{xcorr}(x, w) = \operatorname{conv}(x, "
+                    r"\operatorname{rev} w)$: reversing the kernel turns one into the other"
+                ),
                 labels=labels,
             )
         )
@@ -210,11 +226,20 @@ def prove_matrix_form(
     return Proof(
         title="Matrix form of a 1-D convolution layer",
         statement=(
-            f"For the {kind} of x in R^{len(xs)} with w in R^{len(ws)} "
-            f"(stride {settings.stride}, padding {settings.padding_pair}, dilation "
-            f"{settings.dilation}): conv1d(x, w) = T(w) x = X(x) w, "
-            f"{settings.output_length} outputs."
+            rf"For the {kind} of $x \in \mathbb{{R}}^{{{len(xs)}}}$ with "
+            rf"$w \in \mathbb{{R}}^{{{len(ws)}}}$ (stride ${settings.stride}$, padding "
+            rf"${settings.padding_pair}$, dilation ${settings.dilation}$): every output is "
+            + (
+                r"one sliding dot product with $w' = \operatorname{rev} w$, and "
+                r"$\operatorname{conv1d}(x, w) = T(w)\, x = X(x)\, w'$"
+                if settings.flip
+                else r"one sliding dot product, and $\operatorname{conv1d}(x, w) = T(w)\, x = X(x)\, w$"
+            )
+            + f", entry by entry: ${settings.output_length}$ outputs."
         ),
         steps=steps,
-        assumptions=(f"padding {settings.padding_pair} zeros, folded into T",),
+        assumptions=(
+            rf"${settings.left}$ zeros on the left and ${settings.right}$ on the right, "
+            r"folded into $T$",
+        ),
     )

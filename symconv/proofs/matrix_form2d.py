@@ -41,7 +41,7 @@ def block_structure_step(t: BandedMatrix, kernel: Sequence[Expr], settings: Conv
         return observe(
             "blocks are the 1-D bands of the kernel rows",
             False,
-            law="T = sum_a P_a (x) T(k'[a, :])",
+            law=r"$T = \sum_a P_a \otimes T(k'_{a,:})$",
             details={"entries off the pattern": extra},
         )
     entries = sorted(assembled)
@@ -49,8 +49,10 @@ def block_structure_step(t: BandedMatrix, kernel: Sequence[Expr], settings: Conv
         "blocks are the 1-D bands of the kernel rows",
         [t[e] for e in entries],
         [assembled[e] for e in entries],
-        law="T = sum_a P_a (x) T(k'[a, :]): block (i, r) is the 1-D band of the kernel row "
-        "a with r = i*s_h + a*d_h - top",
+        law=(
+            r"$T = \sum_a P_a \otimes T(k'_{a,:})$: block $(i, r)$ is the 1-D band of the "
+            r"kernel row $a$ with $r = i\, s_h + a\, d_h - p_{\mathrm{top}}$"
+        ),
         labels=entries,
         details={"blocks": [block.shape for block in blocks]},
     )
@@ -71,8 +73,10 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
             "doubly-block Toeplitz product",
             z,
             built["T x"],
-            law="row i*Wo + j of T holds k'[a, b] at column "
-            "(i*s_h + a*d_h - top)*W + (j*s_w + b*d_w - left)",
+            law=(
+                r"row $i W_o + j$ of $T$ holds $k'_{ab}$ at column "
+                r"$(i s_h + a d_h - p_{\mathrm{top}}) W + (j s_w + b d_w - p_{\mathrm{left}})$"
+            ),
             labels=labels,
             details={"band": t},
         ),
@@ -81,7 +85,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
             "im2col product",
             z,
             built["X w"],
-            law="row i*Wo + j of X is the window under output (i, j), read row-major",
+            law=r"row $i W_o + j$ of $X$ is the window under output $(i, j)$, read row-major",
             labels=labels,
         ),
     ]
@@ -91,7 +95,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
                 "dense doubly-block Toeplitz product",
                 z,
                 list(t.to_matrix() * Matrix(x)),
-                law="the dense conv2d_matrix(k, (H, W)) times x, multiplied by SymPy",
+                law=r"Cross-check: the dense $T$ times $\operatorname{vec}(x)$, multiplied by SymPy",
                 labels=labels,
             )
         )
@@ -103,7 +107,7 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
                     "true convolution",
                     z,
                     reference,
-                    law="S(i, j) = sum_m sum_n I(m, n) K(i - m, j - n)",
+                    law=r"the textbook definition $S(i, j) = \sum_m \sum_n I(m, n)\, K(i - m, j - n)$",
                     labels=labels,
                 )
             )
@@ -112,7 +116,10 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
                 "flip",
                 z,
                 by_flip,
-                law="conv(x, k) = xcorr(x, rot180(k))",
+                law=(
+                    r"$\operatorname{conv}(x, k) = \operatorname{xcorr}(x, "
+                    r"\operatorname{rot180}(k))$"
+                ),
                 labels=labels,
             )
         )
@@ -122,7 +129,10 @@ def matrix_form_steps2d(x: list[Expr], k: list[Expr], settings: ConvSettings2D) 
                 "flip",
                 by_flip,
                 z,
-                law="xcorr(x, k) = conv(x, rot180(k))",
+                law=(
+                    r"$\operatorname{xcorr}(x, k) = \operatorname{conv}(x, "
+                    r"\operatorname{rot180}(k))$"
+                ),
                 labels=labels,
             )
         )
@@ -162,9 +172,12 @@ def prove_matrix_form2d(
     return Proof(
         title="Matrix form of a 2-D convolution layer",
         statement=(
-            f"For {settings.describe()}: conv2d(x, k) = T(k) vec(x) = X(x) vec(k), with T "
-            "doubly-block Toeplitz and vec row-major."
+            f"For {settings.describe()}: "
+            r"$\operatorname{conv2d}(x, k) = T(k) \operatorname{vec}(x) = X(x) "
+            r"\operatorname{vec}(k')$"
+            + (r" with $k' = \operatorname{rot180}(k)$" if settings.flip else "")
+            + r", with $T$ doubly-block Toeplitz and $\operatorname{vec}$ row-major."
         ),
         steps=steps,
-        assumptions=(f"padding {settings.padding} zeros per axis, folded into T",),
+        assumptions=(rf"padding ${settings.padding}$ zeros per axis, folded into $T$",),
     )

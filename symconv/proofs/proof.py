@@ -19,40 +19,77 @@ Examples
 (False, (1, b, a))
 >>> bool(Proof("demo", "a claim", [step, bad]))
 False
+>>> step.kind, observe("a count", True).kind
+('entries', 'structure')
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from sympy import Expr
 
 from symconv.core.engine import same
+from symconv.proofs.law import Law
+
+#: What kind of claim a step makes, read by printers instead of its name or details:
+#: entries compared one by one; a structure observed (a key set, a count); a rewrite
+#: ``before = after`` carried out by a rule; a spot check of a general claim at sizes.
+StepKind = Literal["entries", "structure", "rewrite", "spot check"]
+KINDS: tuple[str, ...] = ("entries", "structure", "rewrite", "spot check")
 
 
-@dataclass(frozen=True)
+def frozen_details(details: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(details or {}))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Step:
     """One claim ``lhs[e] == rhs[e]`` for every entry ``e``, and how it was checked.
 
-    ``labels`` names the entries (``(i,)``, ``(i, j)``, a weight index...) for messages
-    and reports; ``law`` says which law justifies it; ``details`` carries the data a
-    reader needs (tie sets, exhibited entries).
+    ``name`` and ``law`` are :class:`~symconv.proofs.law.Law` objects (strings whose value
+    is the plain text; ``.latex()`` prints the same source as LaTeX); ``labels`` names the
+    entries (``(i,)``, ``(i, j)``, a weight index...); ``kind`` says what sort of claim it
+    is (:data:`KINDS`); ``details`` carries the data a reader needs (tie sets, exhibited
+    entries) and is read-only.
     """
 
-    name: str
-    lhs: tuple[Expr, ...]
-    rhs: tuple[Expr, ...]
+    name: Law
+    lhs: tuple[Expr, ...] = ()
+    rhs: tuple[Expr, ...] = ()
     holds: bool
     method: str
-    law: str = ""
+    kind: StepKind = "entries"
+    law: Law = Law("")
     labels: tuple[Any, ...] = ()
     mismatch: tuple[Any, Expr | None, Expr | None] | None = None
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
+    details: Mapping[str, Any] = field(default_factory=frozen_details, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"step kind {self.kind!r} is not one of {KINDS}")
+        object.__setattr__(self, "name", Law(self.name))
+        object.__setattr__(self, "law", Law(self.law))
+        object.__setattr__(self, "lhs", tuple(self.lhs))
+        object.__setattr__(self, "rhs", tuple(self.rhs))
+        if not isinstance(self.details, MappingProxyType):
+            object.__setattr__(self, "details", frozen_details(self.details))
 
     def __bool__(self) -> bool:
         return self.holds
+
+    @property
+    def identical_sides(self) -> bool:
+        """Every entry's two sides are the same object: the step shows one result, and
+        the law that gives it, rather than ``a = a``."""
+        return (
+            bool(self.lhs)
+            and len(self.lhs) == len(self.rhs)
+            and all(a is b or a == b for a, b in zip(self.lhs, self.rhs))
+        )
 
     def describe(self) -> str:
         verdict = "holds" if self.holds else "FAILS"
@@ -63,6 +100,12 @@ class Step:
             line += f"; first difference at {where}: {left} != {right}"
         return line
 
+    def _repr_latex_(self) -> str:
+        # The display hook: rendering lives above the proofs, loaded on first use.
+        from symconv.render.printer import latex
+
+        return latex(self, display=True)
+
 
 def check(
     name: str,
@@ -71,7 +114,7 @@ def check(
     *,
     law: str = "",
     labels: Sequence[Any] | None = None,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Step:
     """Check ``lhs[e] == rhs[e]`` for every entry and return the :class:`Step`.
 
@@ -98,24 +141,49 @@ def check(
                 mismatch = (names[position] if position < len(names) else position, a, b)
                 break
     method = " + ".join(sorted(methods)) if methods else "identical"
-    return Step(name, left, right, mismatch is None, method, law, names, mismatch, details or {})
+    return Step(
+        name=Law(name),
+        lhs=left,
+        rhs=right,
+        holds=mismatch is None,
+        method=method,
+        kind="entries",
+        law=Law(law),
+        labels=names,
+        mismatch=mismatch,
+        details=frozen_details(details),
+    )
 
 
 def observe(
-    name: str, holds: bool, *, law: str = "", details: dict[str, Any] | None = None
+    name: str, holds: bool, *, law: str = "", details: Mapping[str, Any] | None = None
 ) -> Step:
     """A claim about structure (a key set, a count) decided without expressions."""
-    return Step(name, (), (), bool(holds), "structure", law, (), None, details or {})
+    return Step(
+        name=Law(name),
+        holds=bool(holds),
+        method="structure",
+        kind="structure",
+        law=Law(law),
+        details=frozen_details(details),
+    )
 
 
 @dataclass(frozen=True)
 class Proof:
-    """A named statement and the steps that prove it; true only if every step holds."""
+    """A named statement and the steps that prove it; true only if every step holds.
+
+    ``statement`` and each assumption are :class:`~symconv.proofs.law.Law` markup.
+    """
 
     title: str
     statement: str
     steps: list[Step]
     assumptions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statement", Law(self.statement))
+        object.__setattr__(self, "assumptions", tuple(Law(a) for a in self.assumptions))
 
     @property
     def holds(self) -> bool:
@@ -129,7 +197,7 @@ class Proof:
         for step in self.steps:
             if step.name == name:
                 return step
-        raise KeyError(f"no step {name!r}; steps are {[s.name for s in self.steps]}")
+        raise KeyError(f"no step {name!r}; steps are {[str(s.name) for s in self.steps]}")
 
     @property
     def first_failure(self) -> Step | None:
@@ -141,12 +209,13 @@ class Proof:
         return "\n".join(lines)
 
     def to_latex(self, **options: Any) -> str:
-        """The proof as a LaTeX fragment (see :func:`symconv.latex.proof_latex`)."""
-        from symconv.render.latex import proof_latex
+        """The proof as a LaTeX fragment, by :class:`symconv.render.printer.SymconvPrinter`
+        (options: ``index_base``, ``max_entries``, ``heading``, ``display``)."""
+        from symconv.render.printer import latex
 
-        return proof_latex(self, **options)
+        return latex(self, **options)
 
     def _repr_latex_(self) -> str:
-        from symconv.render.latex import proof_latex
+        from symconv.render.printer import latex
 
-        return proof_latex(self, display=True)
+        return latex(self, display=True)

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
@@ -176,7 +177,11 @@ def tie_summation_step(
         "tied gradient is the sum over its entries",
         list(grad_w),
         sums,
-        law="chain rule through u_ij = w_k; du_ij/dw_k is 1 on the tie set and 0 elsewhere",
+        law=(
+            r"Law: the chain rule through $u_{ij} = w_k$; $\partial u_{ij}/\partial w_k$ is "
+            r"$1$ on the tie set $S_k$ (the entries of $T$ holding $w_k$) and $0$ elsewhere, "
+            r"so $\partial L/\partial w_k = \sum_{(i,j) \in S_k} \partial L/\partial u_{ij}$"
+        ),
         labels=[(k,) for k in range(len(grad_w))],
         details={"tie sets": {k: list(v) for k, v in tie_sets.items()}},
     )
@@ -203,14 +208,15 @@ def update_step(
             value = updated(entry)
             if value != 0:
                 return Step(
-                    name,
-                    (value,),
-                    (S.Zero,),
-                    False,
-                    "structure",
-                    "structural zeros stay zero",
-                    (entry,),
-                    (entry, value, S.Zero),
+                    name=name,
+                    lhs=(value,),
+                    rhs=(S.Zero,),
+                    holds=False,
+                    method="structure",
+                    kind="entries",
+                    law="structural zeros stay zero",
+                    labels=(entry,),
+                    mismatch=(entry, value, S.Zero),
                 )
     first: dict[int, tuple[Entry, Expr]] = {}
     for entry, k in zip(entries, ties):
@@ -221,16 +227,17 @@ def update_step(
             first[k] = (entry, value)
         elif value != first[k][1]:
             return Step(
-                name,
-                (value,),
-                (first[k][1],),
-                False,
-                "identical",
-                "tied entries stay tied",
-                (entry,),
-                (entry, value, first[k][1]),
+                name=name,
+                lhs=(value,),
+                rhs=(first[k][1],),
+                holds=False,
+                method="identical",
+                kind="entries",
+                law="tied entries stay tied",
+                labels=(entry,),
+                mismatch=(entry, value, first[k][1]),
             )
-    return observe(name, True, law="zeros stay zero and tied entries stay tied")
+    return observe(name, True, law="structural zeros stay zero and tied entries stay tied")
 
 
 def tied_update(
@@ -251,7 +258,12 @@ def tied_weight_steps(
     *,
     weight_labels: Sequence[Any],
     input_labels: Sequence[Any],
-    weight_law: str = "dL/dw_k = sum_i g_i x_(input under tap k of output i): X's columns against g",
+    weight_law: str = (
+        r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
+        r"$\partial L/\partial w_k = \sum_i g_i\, \tilde x_{(i, k)}$ (the input under tap "
+        r"$k$ of output $i$): the columns of $X$ against $g$, "
+        r"$\partial L/\partial w = X^{\top} g$"
+    ),
     show_loss: bool = False,
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
@@ -263,7 +275,7 @@ def tied_weight_steps(
     t = band_from_settings(w, settings)
     steps = [
         check(
-            "weight gradient is X^T g",
+            r"weight gradient is $X^{\top} g$",
             grad_w,
             closed_w,
             law=weight_law,
@@ -271,10 +283,13 @@ def tied_weight_steps(
             details={"loss": loss_expression(g, t, x) if show_loss else None},
         ),
         check(
-            "input gradient is T^T g",
+            r"input gradient is $T^{\top} g$",
             grad_x,
             t.rmatvec(g),
-            law="dL/dx_j = sum_i T_ij g_i (a transposed convolution)",
+            law=(
+                r"Law: $\partial L/\partial x_j = \sum_i T_{ij}\, g_i$, so "
+                r"$\partial L/\partial x = T^{\top} g$ (a transposed convolution)"
+            ),
             labels=input_labels,
         ),
     ]
@@ -283,10 +298,13 @@ def tied_weight_steps(
     dl_du = untied_gradients(x, g, entries)
     steps.append(
         check(
-            "untied gradient is g_i x_j",
+            r"untied gradient is $g_i x_j$",
             [dl_du[e] for e in entries],
             [pair_product(g[i], x[j]) if g[i] is not S.Zero else S.Zero for i, j in entries],
-            law="z = U x is a fully connected layer: dL/du_ij = g_i x_j",
+            law=(
+                r"Law: with every entry of $T$ untied into a free $u_{ij}$, $z = Ux$ is a fully "
+                r"connected layer and $\partial L/\partial u_{ij} = g_i x_j$"
+            ),
             labels=entries,
             details={
                 "checked entries": len(entries),
@@ -296,7 +314,7 @@ def tied_weight_steps(
     )
     tie_sets = t.tie_sets()
     summation = tie_summation_step(grad_w, dl_du, tie_sets)
-    summation.details["pattern"] = t
+    summation = dataclasses.replace(summation, details={**summation.details, "pattern": t})
     steps.append(summation)
     summed = summation.rhs  # sum of dL/du over each tie set, already built for the claim
 
@@ -306,17 +324,22 @@ def tied_weight_steps(
         observe(
             "zeros stay zero",
             rebuilt.ties.keys() == t.ties.keys(),
-            law="T(w') has entries exactly where T(w) has",
+            law=(
+                r"Claim: $T(w')$ for the step $w' = w - \eta\, \partial L/\partial w$ has "
+                r"entries exactly where $T(w)$ has them; every structural zero stays $0$"
+            ),
             details={"band entries": t.nnz},
         )
     )
     steps.append(
         check(
-            "tied step is T(w) - eta P(dL/dU)",
+            r"tied step is $T(w) - \eta\, P(\partial L/\partial U)$",
             list(rebuilt.weights),
             [t.weights[k] - eta * summed[k] for k in range(len(w))],
-            law="T(w') holds w'_k on tie set k (same tie map as T(w)); P sums dL/dU over "
-            "each tie set and is 0 off the band",
+            law=(
+                r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
+                r"$\partial L/\partial U$ over each tie set and is $0$ off the band"
+            ),
             labels=weight_labels,
         )
     )
@@ -324,7 +347,10 @@ def tied_weight_steps(
         observe(
             "T(w') has the tie map of T(w)",
             rebuilt.ties == t.ties,
-            law="so the per-weight claim above is the claim for every entry of the band",
+            law=(
+                r"Claim: $T(w')$ is built from the same tie map as $T(w)$, so the claim above, "
+                r"made once per weight, is the claim for every entry of the band"
+            ),
         )
     )
     steps.append(
@@ -349,9 +375,12 @@ def tied_weight_steps(
     off_band = [e for e, k in zip(entries, ties) if k is None]
     steps.append(
         observe(
-            "dense step U - eta dL/dU leaves the band",
+            r"dense step $U - \eta\, \partial L/\partial U$ leaves the band",
             not dense_kept.holds or not off_band,
-            law="a fully connected update moves structural zeros",
+            law=(
+                r"Contrast: the fully connected step $U - \eta\, \partial L/\partial U$ moves "
+                r"a structural zero, so it is not a convolution's update"
+            ),
             details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
         )
     )
@@ -359,9 +388,12 @@ def tied_weight_steps(
     shared = any(len(v) > 1 for v in tie_sets.values())
     steps.append(
         observe(
-            "masked step T - eta M∘dL/dU unties the weights",
+            r"masked step $T - \eta\, M\circ\partial L/\partial U$ unties the weights",
             not masked_kept.holds or not shared or all(v == 0 for v in g),
-            law="masking keeps zeros but not ties: only the tie-set sum does both",
+            law=(
+                r"Contrast: masking, $T - \eta\, M \circ \partial L/\partial U$, keeps the zeros "
+                r"but unties the weights; only the sum over each tie set does both"
+            ),
             details={"exhibit": masked_kept.mismatch},
         )
     )
@@ -428,16 +460,30 @@ def prove_tied_gradients(
         closed_w,
         weight_labels=[(k,) for k in range(len(ws))],
         input_labels=[(j,) for j in range(len(xs))],
-        weight_law="dL/dw_k = sum_i g_i x_{i*s + k*d - left} (correlation of x with g)",
+        weight_law=(
+            r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
+            r"$\partial L/\partial w'_k = \sum_i g_i\, \tilde x_{\tap}$, the column $k$ of "
+            r"$X$ against $g$: $\partial L/\partial w' = X^{\top} g$"
+            + (
+                r", and with $w' = \operatorname{rev} w$, "
+                r"$\partial L/\partial w = \operatorname{rev}(X^{\top} g)$"
+                if settings.flip
+                else ""
+            )
+        ),
         show_loss=True,
     )
     return Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
         statement=(
-            "For L = sum_i g_i y_i with y = T(w) x: dL/dw_k is the sum of dL/du_ij over the "
-            "entries of T holding w_k, dL/dx = T^T g, and a gradient step on w keeps T banded "
-            "and tied."
+            r"For $L = \sum_i g_i z_i$ with $z = T(w)\, x$: $\partial L/\partial w_k$ is the "
+            r"sum of $\partial L/\partial u_{ij}$ over the entries of $T$ holding $w_k$, "
+            r"$\partial L/\partial x = T^{\top} g$, and a gradient step on $w$ keeps $T$ "
+            r"banded and tied."
         ),
         steps=steps,
-        assumptions=("upstream g does not depend on x or w", "eta is the learning rate"),
+        assumptions=(
+            r"the upstream gradient $g$ does not depend on $x$ or $w$",
+            r"$\eta$ is the learning rate",
+        ),
     )

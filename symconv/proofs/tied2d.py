@@ -106,10 +106,15 @@ def prove_tied_gradients2d(
     return Proof(
         title="Tied-weight gradients of a 2-D convolution layer",
         statement=(
-            f"For L = sum_(i,j) g_ij y_ij with y = T(k) vec(x), {settings.describe()}: "
-            "dL/dk_ab is the sum of dL/du over the entries of T holding k_ab, "
-            "dL/dx = T^T g, and a gradient step on k keeps T doubly-block Toeplitz and tied."
+            r"For $L = \sum_{i,j} g_{ij} y_{ij}$ with $y = T(k) \operatorname{vec}(x)$, "
+            f"{settings.describe()}: "
+            r"$\partial L/\partial k_{ab}$ is the sum of $\partial L/\partial u$ over the "
+            r"entries of $T$ holding $k_{ab}$, $\partial L/\partial x = T^{\top} g$, and a "
+            r"gradient step on $k$ keeps $T$ doubly-block Toeplitz and tied."
         ),
         steps=steps,
-        assumptions=("upstream g does not depend on x or k", "eta is the learning rate"),
+        assumptions=(
+            r"the upstream gradient $g$ does not depend on $x$ or $k$",
+            r"$\eta$ is the learning rate",
+        ),
     )

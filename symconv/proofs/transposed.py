@@ -105,16 +105,21 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
                 axis.output_length == n + e
                 for axis, n, e in zip(layer.axes, layer.in_shape, layer.extras, strict=True)
             ),
-            law="L = (L_in - 1)*s - left - right + d*(K - 1) + output_padding + 1, and the "
-            "forward layer on length L has L_in + floor(output_padding / s) outputs",
+            law=(
+                r"$L = (L_{\mathrm{in}} - 1)\, s - p_l - p_r + d(K - 1) + a + 1$ with $a$ the "
+                r"output padding, and the forward layer on length $L$ has "
+                r"$L_{\mathrm{in}} + \lfloor a/s \rfloor$ outputs"
+            ),
             details={"output shape": layer.out_shape, "forward outputs past y": layer.extras},
         ),
         check(
-            "transposed convolution is C^T y",
+            r"transposed convolution is $C^{\top} y$",
             out,
             plus_bias(t.rmatvec(g)),
-            law="scattering y[i] * w into the output is T^T y for the forward band T "
-            "(Dumoulin and Visin)",
+            law=(
+                r"PyTorch's definition, scattering $y_i w$ into the output, is $C^{\top} y$ "
+                r"for the forward band $C$ (Dumoulin and Visin)"
+            ),
             labels=labels,
             details={"band": t},
         ),
@@ -122,10 +127,10 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
     if t.shape[0] * t.shape[1] <= DENSE_CHECK_LIMIT:
         steps.append(
             check(
-                "dense C^T y",
+                r"dense $C^{\top} y$",
                 out,
                 plus_bias(list(t.to_matrix().T * Matrix(g))),
-                law="conv_matrix(w, L, ...).T times y, multiplied by SymPy",
+                law=r"Cross-check: the dense $C^{\top}$ times $y$, multiplied by SymPy",
                 labels=labels,
             )
         )
@@ -145,8 +150,11 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
             "input gradient of the forward layer",
             out,
             plus_bias(derived.grad_x),
-            law="d/dx of sum_i y_i conv(x, w)_i, differentiated term by term: the "
-            "transposed convolution is the forward layer's backward pass",
+            law=(
+                r"$\partial/\partial x$ of $\sum_i y_i \operatorname{conv}(x, w)_i$, "
+                r"differentiated term by term: the transposed convolution is the forward "
+                r"layer's backward pass"
+            ),
             labels=labels,
         )
     )
@@ -157,8 +165,10 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
                 "zero insertion",
                 out,
                 direct,
-                law="insert stride - 1 zeros between inputs, pad by d*(K-1) - padding (+ "
-                "output_padding after) and convolve with the flipped kernel",
+                law=(
+                    r"insert $s - 1$ zeros between the inputs, pad by $d(K-1) - p$ (and the "
+                    r"output padding after) and convolve with the flipped kernel"
+                ),
                 labels=labels,
             )
         )
@@ -247,9 +257,10 @@ def transposed_proof(layer: TransposedLayer, kind: str) -> Proof:
     return Proof(
         title=f"A {kind} transposed convolution is the transpose of the convolution matrix",
         statement=(
-            f"For {layer.describe()}: conv_transpose(y, w) = C(w)^T y with C the matrix of "
-            "the forward convolution with the same stride, padding and dilation on inputs "
-            "of the output's shape."
+            f"For {layer.describe()}: "
+            r"$\operatorname{conv\_transpose}(y, w) = C(w)^{\top} y$ with $C$ the matrix of "
+            r"the forward convolution with the same stride, padding and dilation on inputs "
+            r"of the output's shape."
         ),
         steps=transposed_steps(layer),
         assumptions=(

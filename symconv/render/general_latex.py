@@ -16,6 +16,7 @@ from sympy import (
     Sum,
 )
 
+from symconv.proofs.law import as_law
 from symconv.render.latex import LINE_BUDGET, escape_text, estimate_width
 from symconv.summation import (
     Iverson,
@@ -154,12 +155,12 @@ def general_proof_latex(proof: GeneralProof, *, heading: str = "subsection*") ->
     """
     verdict = "holds" if proof.holds else "fails"
     parts = [rf"\{heading}{{{escape_text(proof.title)}}}"]
-    statement = proof.statement_latex or escape_text(proof.statement)
+    statement = as_law(proof.statement).latex()
     parts.append(r"\noindent\textbf{Statement.} " + statement)
     parts += [equation_rows(lhs, rhs) for lhs, rhs in proof.claims]
     for lhs, rhs in proof.definitions:
         parts.append(r"\noindent where" + "\n" + equation_rows(lhs, rhs, ":="))
-    assumptions = proof.assumptions_latex or tuple(escape_text(a) for a in proof.assumptions)
+    assumptions = tuple(as_law(a).latex() for a in proof.assumptions)
     if assumptions:
         parts.append(
             r"\noindent\textbf{Assumptions.}"
@@ -169,14 +170,18 @@ def general_proof_latex(proof: GeneralProof, *, heading: str = "subsection*") ->
         )
     items = []
     for step in proof.steps:
-        law_tex = step.details.get("law_latex") or breakable(step.law)
+        law = as_law(step.law)
+        # Words only (a code name such as symconv.conv_transpose1d) may break anywhere.
+        law_tex = law.latex() if "$" in law.source else breakable(law)
         status = "holds" if step.holds else r"\textbf{fails}"
-        item = rf"\item \textbf{{{breakable(step.name)}}}: {law_tex}."
-        if step.lhs and "rule" in step.details:
+        item = rf"\item \textbf{{{as_law(step.name).latex()}}}: {law_tex}."
+        if step.lhs and step.kind == "rewrite":
             item += "\n" + equation_rows(step.lhs[0], step.rhs[0])
         elif step.lhs:
             item += f" Compared at {len(step.lhs)} concrete entries."
-        item += rf" \emph{{Checked: {breakable(step.method)}; {status}.}}"
+        # A rule's name shows its swap as "j <-> k": set the arrow as mathematics.
+        method = breakable(step.method).replace(r"\textless{}-\textgreater{}", r"$\leftrightarrow$")
+        item += rf" \emph{{Checked: {method}; {status}.}}"
         if step.mismatch is not None:
             where, left, right = step.mismatch
             item += (

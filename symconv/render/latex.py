@@ -3,8 +3,9 @@ and proofs as ``align`` environments.
 
 Big objects are elided *before* printing: only the kept corners of a matrix (and the kept
 terms of a long sum) are ever passed to ``sympy.latex``; printing a 1024-column band whole
-costs seconds. What a proof step says about its law is a table (:data:`STEP_LAWS`), kept
-apart from the code that lays the step out.
+costs seconds. What a proof step says about its law is the step's own
+:class:`~symconv.proofs.law.Law`, attached by its prover; nothing here is chosen by a
+step's name. :class:`symconv.render.printer.SymconvPrinter` dispatches to these functions.
 
 Examples
 ========
@@ -24,13 +25,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sympy
 from sympy import Expr
 from sympy.printing.latex import LatexPrinter
+
+from symconv.proofs.law import as_law
 
 INDEXED_NAME = re.compile(r"([A-Za-z]+?)(\d+)(?:_(\d+))?\Z")
 
@@ -541,165 +543,18 @@ LINE_BUDGET = 30.0
 
 
 #: LaTeX for the padded-input position read by output ``i`` at tap ``k``, per index base.
-TAP_POSITION = {0: r"s\,i + d\,k", 1: r"s(i-1) + d(k-1) + 1"}
-
-
-#: What each known step of a proof claims and by which law, in LaTeX, for each index base.
-#: A step whose name is not here is described by its own (escaped) ``law`` text.
-STEP_LAWS: dict[str, Callable[[int], str]] = {
-    "banded product": lambda b: (
-        r"Law: $(Tx)_i = \sum_j T_{ij} x_j$, and row $i$ of $T$ holds $w'_k$ in the column "
-        rf"of padded position ${TAP_POSITION[b]}$ and $0$ elsewhere, so $(Tx)_i$ collects "
-        r"exactly the products of window $i$."
-    ),
-    "data-matrix product": lambda b: (
-        r"Law: $(Xw')_i = \sum_k X_{ik} w'_k$, and row $i$ of $X$ is window $i$, "
-        rf"$X_{{ik}} = \tilde x_{{{TAP_POSITION[b]}}}$."
-    ),
-    "dense banded product": lambda b: (
-        r"Cross-check: the dense $T$, structural zeros included, multiplied by $x$ in SymPy."
-    ),
-    "true convolution": lambda b: (
-        r"Law: the textbook definition $(x * w)_t = \sum_j x_j\, w_{t-j}$ "
-        r"(a sum over the input index, independent of the windows)."
-    ),
-    "flip": lambda b: (
-        r"Law: $\operatorname{conv}(x, w) = \operatorname{xcorr}(x, \operatorname{rev} w)$: "
-        r"reversing the kernel turns one into the other."
-    ),
-    "weight gradient is X^T g": lambda b: (
-        r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
-        rf"$\partial L/\partial w_k = \sum_i g_i\, \tilde x_{{{TAP_POSITION[b]}}}$, "
-        r"the column $k$ of $X$ against $g$: $\partial L/\partial w = X^{\top} g$."
-    ),
-    "input gradient is T^T g": lambda b: (
-        r"Law: $\partial L/\partial x_j = \sum_i T_{ij}\, g_i$, so "
-        r"$\partial L/\partial x = T^{\top} g$ (a transposed convolution)."
-    ),
-    "untied gradient is g_i x_j": lambda b: (
-        r"Law: with every entry of $T$ untied into a free $u_{ij}$, $z = Ux$ is a fully "
-        r"connected layer and $\partial L/\partial u_{ij} = g_i x_j$."
-    ),
-    "tied gradient is the sum over its entries": lambda b: (
-        r"Law: the chain rule through $u_{ij} = w_k$; $\partial u_{ij}/\partial w_k$ is $1$ "
-        r"on the tie set $S_k$ (the entries of $T$ holding $w_k$) and $0$ elsewhere, so "
-        r"$\partial L/\partial w_k = \sum_{(i,j) \in S_k} \partial L/\partial u_{ij}$."
-    ),
-    "zeros stay zero": lambda b: (
-        r"Claim: $T(w')$ for the step $w' = w - \eta\, \partial L/\partial w$ has entries "
-        r"exactly where $T(w)$ has them; every structural zero stays $0$."
-    ),
-    "tied step is T(w) - eta P(dL/dU)": lambda b: (
-        r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
-        r"$\partial L/\partial U$ over each tie set and is $0$ off the band."
-    ),
-    "T(w') has the tie map of T(w)": lambda b: (
-        r"Claim: $T(w')$ is built from the same tie map as $T(w)$, so the claim above, "
-        r"made once per weight, is the claim for every entry of the band."
-    ),
-    "tied step keeps the convolution structure": lambda b: (
-        r"Claim: after the step on $w$, entries off the band are $0$ and the entries of "
-        r"one tie set are equal: $T(w')$ is again a convolution matrix."
-    ),
-    "dense step U - eta dL/dU leaves the band": lambda b: (
-        r"Contrast: the fully connected step $U - \eta\, \partial L/\partial U$ moves a "
-        r"structural zero, so it is not a convolution's update."
-    ),
-    "masked step T - eta M\u2218dL/dU unties the weights": lambda b: (
-        r"Contrast: masking, $T - \eta\, M \circ \partial L/\partial U$, keeps the zeros but "
-        r"unties the weights; only the sum over each tie set does both."
-    ),
-}
-
-
-#: Headings for known steps (the library's step names are ASCII shorthand).
-STEP_TITLES = {
-    "weight gradient is X^T g": r"weight gradient is $X^{\top} g$",
-    "input gradient is T^T g": r"input gradient is $T^{\top} g$",
-    "untied gradient is g_i x_j": r"untied gradient is $g_i x_j$",
-    "tied step is T(w) - eta P(dL/dU)": r"tied step is $T(w) - \eta\, P(\partial L/\partial U)$",
-    "dense step U - eta dL/dU leaves the band": (
-        r"dense step $U - \eta\, \partial L/\partial U$ leaves the band"
-    ),
-    "masked step T - eta M\u2218dL/dU unties the weights": (
-        r"masked step $T - \eta\, M \circ \partial L/\partial U$ unties the weights"
-    ),
-}
-
-
-#: Statements of known proofs, by title, in LaTeX (the library's are ASCII shorthand).
-PROOF_STATEMENTS = {
-    "Matrix form of a 1-D convolution layer": (
-        r"Every output of the layer is one sliding dot product, and the same numbers come "
-        r"out of one matrix product in two ways: $z = T(w)\, x = X(x)\, w'$, entry by entry, "
-        r"with $w' = w$ for cross-correlation and $w' = \operatorname{rev} w$ for convolution."
-    ),
-    "Tied-weight gradients of a 1-D convolution layer": (
-        r"For $L = \sum_i g_i z_i$ with $z = T(w)\, x$: $\partial L/\partial w_k$ is the sum of "
-        r"$\partial L/\partial u_{ij}$ over the entries of $T$ holding $w_k$, "
-        r"$\partial L/\partial x = T^{\top} g$, and a gradient step on $w$ keeps $T$ banded "
-        r"and tied."
-    ),
-}
-
-
-#: Assumptions of known proofs, in LaTeX; others are printed as escaped text.
-ASSUMPTIONS = {
-    "upstream g does not depend on x or w": (
-        r"the upstream gradient $g$ does not depend on $x$ or $w$"
-    ),
-    "eta is the learning rate": r"$\eta$ is the learning rate",
-}
-
-
-def assumption_latex(text: str) -> str:
-    r"""A proof's assumption in LaTeX: a known phrasing, or the escaped text.
-
-    >>> assumption_latex("eta is the learning rate"), assumption_latex("p > 0")
-    ('$\\eta$ is the learning rate', 'p \\textgreater{} 0')
-    """
-    padding = re.fullmatch(r"padding \((\d+), (\d+)\) zeros, folded into T", text)
-    if padding:
-        left, right = padding.groups()
-        return rf"${left}$ zeros on the left and ${right}$ on the right, folded into $T$"
-    return ASSUMPTIONS.get(text) or escape_text(text)
-
-
-def step_title(step: Any) -> str:
-    """The step's heading: a known LaTeX form, or its escaped name."""
-    return STEP_TITLES.get(step.name) or escape_text(step.name)
-
-
-@lru_cache(maxsize=1)
-def templated_laws() -> dict[str, set[str]]:
-    """The plain-text laws of the 1-D proofs' steps, by step name.
-
-    :data:`STEP_LAWS` is written for the 1-D steps; a 2-D or channel step may share a
-    step's name but not its law (its index formula differs), and then its own text is
-    printed. The laws are read off a tiny proof, so the table cannot drift from them.
-    """
-    from symconv.proofs.matrix_form import prove_matrix_form
-    from symconv.proofs.tied import prove_tied_gradients
-
-    laws: dict[str, set[str]] = {}
-    for flip in (False, True):
-        proofs = [
-            prove_matrix_form([1, 2, 3], [1, 2], flip=flip),
-            prove_tied_gradients([1, 2, 3], [1, 2], [1, 1], flip=flip),
-        ]
-        for proof in proofs:
-            for step in proof.steps:
-                laws.setdefault(step.name, set()).add(step.law)
-    return laws
+def step_title(step: Any, index_base: int = 0) -> str:
+    """The step's heading: its name's LaTeX (a :class:`~symconv.proofs.law.Law`)."""
+    return as_law(step.name).latex(index_base)
 
 
 def step_law(step: Any, index_base: int = 0) -> str:
-    """What the step claims and by which law: the table's LaTeX for a 1-D step, else the
-    escaped text of the step's own law."""
-    template = STEP_LAWS.get(step.name)
-    if template is not None and step.law in templated_laws().get(step.name, set()):
-        return template(index_base)
-    return escape_text(step.law) + "." if step.law else ""
+    """What the step claims and by which law: the LaTeX of the law the prover attached."""
+    law = as_law(step.law)
+    if not law:
+        return ""
+    text = law.latex(index_base)
+    return text if text.rstrip().endswith((".", ":")) else text + "."
 
 
 def fit_sides(
@@ -721,6 +576,8 @@ def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_term
     Each row reads ``lhs = rhs`` tagged with the entry's label; a row too wide for the
     line puts ``= rhs`` under ``lhs``.
     """
+    if step.identical_sides:
+        return single_sides(step, index_base, max_entries, max_terms)
     show = kept(len(step.lhs), max_entries)
     shown_exprs = [step.lhs[i] for i in show if i is not None]
     shown_exprs += [step.rhs[i] for i in show if i is not None and i < len(step.rhs)]
@@ -753,6 +610,25 @@ def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_term
         else:
             lines.append(rf"{left} &{relation} {right} {tag}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def single_sides(step: Any, index_base: int, max_entries: int, max_terms: int) -> str:
+    """Both sides of every entry are one expression (built once, found again): show each
+    result once, after the sentence saying so, instead of ``a = a``."""
+    show = kept(len(step.lhs), max_entries)
+    names = symbol_names([step.lhs[i] for i in show if i is not None], index_base)
+    lines = []
+    for i in show:
+        if i is None:
+            lines.append(r"&\;\;\vdots \notag")
+            continue
+        label = step.labels[i] if i < len(step.labels) else (i,)
+        body = terms_latex(step.lhs[i], names, max_terms)
+        lines.append(rf"&{body} \tag*{{entry {label_latex(label, index_base)}}}")
+    return (
+        "Both sides come out as the identical expression, so each entry is shown once:\n"
+        "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+    )
 
 
 def tie_sets_latex(
@@ -826,7 +702,8 @@ def step_latex(step: Any, index_base: int = 0, max_entries: int = 4) -> str:
         else "Checked on the structure: "
     )
     law = step_law(step, index_base)
-    parts = [rf"\paragraph{{{step_title(step)}.}} {law} {checked}\emph{{{verdict}}}."]
+    title = step_title(step, index_base)
+    parts = [rf"\paragraph{{{title}.}} {law} {checked}\emph{{{verdict}}}."]
     if step.lhs:
         parts.append(entries_align(step, index_base, max_entries))
     details = step_details(step, index_base)
@@ -842,6 +719,11 @@ def step_latex(step: Any, index_base: int = 0, max_entries: int = 4) -> str:
     return "\n".join(parts)
 
 
+def step_display(step: Any, index_base: int = 0) -> str:
+    """A step's row in display mathematics (Jupyter): its name, as math, and its verdict."""
+    return rf"{as_law(step.name).display(index_base)} & \text{{{'holds' if step.holds else 'fails'}}}"
+
+
 def proof_latex(
     proof: Any,
     index_base: int = 0,
@@ -855,27 +737,24 @@ def proof_latex(
     >>> text = prove_matrix_form([1, 2, 3, 4], [5, 6, 7]).to_latex(index_base=1)
     >>> text.splitlines()[0]
     '\\\\subsection*{Matrix form of a 1-D convolution layer}'
-    >>> "38 &= 38 \\\\tag*{entry (1)}" in text
+    >>> "&38 \\\\tag*{entry (1)}" in text and "38 &= 38" not in text
     True
     """
     index_base = check_index_base(index_base)
     verdict = "holds" if proof.holds else "fails"
     if display:
         # Jupyter renders math, not text-mode LaTeX: show the verdicts as an array.
-        rows = [
-            rf"{display_text(s.name)} & \text{{{'holds' if s.holds else 'fails'}}}"
-            for s in proof.steps
-        ]
+        rows = [step_display(s, index_base) for s in proof.steps]
         return (
             rf"$\displaystyle \begin{{array}}{{ll}} {display_text(proof.title)} & "
             rf"\text{{{verdict}}} \\ " + r" \\ ".join(rows) + r" \end{array}$"
         )
-    statement = PROOF_STATEMENTS.get(proof.title) or escape_text(proof.statement)
+    statement = as_law(proof.statement).latex(index_base)
     parts = [rf"\{heading}{{{escape_text(proof.title)}}}", statement]
     if proof.assumptions:
         parts.append(
             "Assumptions:\n\\begin{itemize}\n"
-            + "".join(rf"\item {assumption_latex(a)}" + "\n" for a in proof.assumptions)
+            + "".join(rf"\item {as_law(a).latex(index_base)}" + "\n" for a in proof.assumptions)
             + r"\end{itemize}"
         )
     parts += [step_latex(step, index_base, max_entries) for step in proof.steps]
