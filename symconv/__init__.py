@@ -67,6 +67,10 @@ LAZY = {
     "derivation_report": "symconv.report",
     "derivations_document": "symconv.report",
     "layer_report": "symconv.report",
+    "figures": "symconv.figures",
+    "checking": "symconv.checking",
+    "check_conv": "symconv.checking",
+    "check_conv_backward": "symconv.checking",
 }
 
 
@@ -86,6 +90,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "check_conv",
+    "check_conv_backward",
+    "checking",
+    "figures",
     "ACTIVATIONS",
     "as_vector",
     "band",
