@@ -5,6 +5,10 @@ The conventions are data (:data:`SAME_CONVENTIONS`): how many zeros each library
 the left and on the right of x for a kernel of length n. PyTorch's is symconv's own
 ``padding="same"``; the tests check every row against numpy, scipy and torch (and MATLAB's
 against the slicing rule of its documented and Octave-implemented ``conv(..., 'same')``).
+
+With a stride, PyTorch refuses "same"; ONNX's ``auto_pad`` (TensorFlow's and JAX's
+``"SAME"``, JAX's ``"SAME_LOWER"``) keeps ``ceil(m / s)`` outputs instead, which symconv
+calls ``padding="same_upper"`` and ``"same_lower"`` (:data:`STRIDED_SAME`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ SAME_CONVENTIONS: list[tuple[str, str, bool, Callable[[int], tuple[int, int]]]] 
     ("SciPy/NumPy correlate", "correlate(x, w, 'same')", False, lambda n: (n // 2, (n - 1) // 2)),
     ("SciPy/NumPy convolve", "convolve(x, w, 'same')", True, lambda n: (n // 2, (n - 1) // 2)),
     ("MATLAB conv", "conv(x, w, 'same')", True, lambda n: ((n - 1) // 2, n // 2)),
+]
+
+#: Strided "same": (symconv's word, the libraries that use it, where the odd zero goes).
+STRIDED_SAME: list[tuple[str, str, str]] = [
+    ("same_upper", "ONNX SAME\\_UPPER, TensorFlow and JAX SAME", "right"),
+    ("same_lower", "ONNX SAME\\_LOWER, JAX SAME\\_LOWER", "left"),
 ]
 
 #: The example of the side-by-side table: an even kernel, where the conventions differ.
@@ -88,6 +98,46 @@ def conventions_table() -> str:
             ]
         )
     return table("llcc", ["library", "operation", "zeros", "output"], rows)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def strided_table(m: int) -> str:
+    """Zeros and lengths of the strided same words for x of length m, n = 3 and 4."""
+    rows = []
+    for s in (1, 2, 3):
+        for word, _libraries, _side in STRIDED_SAME:
+            cells = [rf"${s}$", rf"\texttt{{{word.replace('_', chr(92) + '_')}}}"]
+            for n in (3, 4):
+                settings = conv_settings(kernel_size=n, input_length=m, stride=s, padding=word)
+                cells.append(rf"$({settings.left}, {settings.right})$")
+                cells.append(rf"${settings.output_length}$")
+            rows.append(cells)
+    header = ["$s$", "padding", "zeros, $n = 3$", "length", "zeros, $n = 4$", "length"]
+    return table("clcccc", header, rows)
+
+
+def strided_same_holds(limit: int) -> tuple[bool, int]:
+    """ceil(m/s) outputs from the fewest zeros, odd zero on the named side, for every
+    1 <= m <= limit, 1 <= n <= 4, 1 <= s <= 3 and dilation 1 or 2."""
+    cases = 0
+    for m in range(1, limit + 1):
+        for n in range(1, 5):
+            for s in (1, 2, 3):
+                for d in (1, 2):
+                    total = max((ceil_div(m, s) - 1) * s + d * (n - 1) + 1 - m, 0)
+                    for word, _libraries, side in STRIDED_SAME:
+                        got = conv_settings(
+                            kernel_size=n, input_length=m, stride=s, padding=word, dilation=d
+                        )
+                        small, large = total // 2, total - total // 2
+                        expected = (small, large) if side == "right" else (large, small)
+                        if got.output_length != ceil_div(m, s) or got.padding_pair != expected:
+                            return False, cases
+                        cases += 1
+    return True, cases
 
 
 def build() -> str:
@@ -162,7 +212,53 @@ def build() -> str:
         r"Dilation $d$ widens the window to $d(n-1) + 1$ positions, so PyTorch's same "
         r"pads $d(n-1)$ zeros in all, split the same way.",
     )
-    return document(TITLE, [lengths, shapes, even])
+    m_strided = 8
+    strided_holds, strided_cases = strided_same_holds(12)
+    xs = list(range(1, m_strided + 1))
+    upper = list(conv1d(xs, W_EVEN, stride=2, padding="same_upper"))
+    lower = list(conv1d(xs, W_EVEN, stride=2, padding="same_lower"))
+    strided = section(
+        "Same with a stride: ONNX, TensorFlow and JAX",
+        r"PyTorch defines same for stride $1$ only. ONNX's \texttt{auto\_pad} (and "
+        r"TensorFlow's and JAX's \texttt{'SAME'}) asks for $\lceil m/s \rceil$ outputs at "
+        r"any stride $s$ and pads the fewest zeros that give them, "
+        r"$\max\bigl((\lceil m/s \rceil - 1)s + d(n-1) + 1 - m,\ 0\bigr)$ in all; "
+        r"\texttt{same\_upper} puts the odd zero at the end, \texttt{same\_lower} at the "
+        rf"start. For $m = {m_strided}$:",
+        strided_table(m_strided),
+        itemize(
+            [
+                rf"\texttt{{{word.replace('_', chr(92) + '_')}}}: {libraries}; the odd zero "
+                rf"goes on the {side}."
+                for word, libraries, side in STRIDED_SAME
+            ]
+            + [
+                verified(
+                    strided_holds,
+                    r"symconv checks the lengths and the split for every $1 \le m \le 12$, "
+                    rf"$n \le 4$, $s \le 3$ and $d \le 2$ (${strided_cases}$ cases); its "
+                    r"tests compare both words with onnxruntime's \texttt{Conv} in 1-D and "
+                    r"2-D.",
+                ),
+                verified(
+                    all(
+                        conv_settings(
+                            kernel_size=n, input_length=m_strided, padding=word
+                        ).padding_pair
+                        == torch_same(n)[:: 1 if word == "same_upper" else -1]
+                        for n in range(1, 6)
+                        for word, _l, _s in STRIDED_SAME
+                    ),
+                    r"At stride $1$ the total is $d(n-1)$ whatever $m$: \texttt{same\_upper} "
+                    r"is PyTorch's same and \texttt{same\_lower} its mirror.",
+                ),
+                rf"With $x = {tuple_latex(xs)}$, $w = {tuple_latex(W_EVEN)}$ and $s = 2$: "
+                rf"\texttt{{same\_upper}} gives ${tuple_latex(upper)}$ and "
+                rf"\texttt{{same\_lower}} gives ${tuple_latex(lower)}$.",
+            ]
+        ),
+    )
+    return document(TITLE, [lengths, shapes, even, strided])
 
 
 if __name__ == "__main__":

@@ -22,10 +22,17 @@ from typing import Any
 from symconv.core.images import symbolic_matrix
 from symconv.core.vectors import as_vector, symbolic_vector
 from symconv.derivation import Derivation, derive
-from symconv.layout.axis import ConvSettings, conv_settings
+from symconv.layout.axis import ConvSettings, conv_settings, padding_word
 from symconv.layout.grid import ConvSettings2D, settings2d
+from symconv.layout.padding import PADDING_MODES
 from symconv.ops.banded import BandedMatrix, band, conv_matrix
 from symconv.ops.channels import conv1d_channel_grads, conv2d_channel_grads
+from symconv.ops.circulant import (
+    circulant,
+    circulant_kernel,
+    circulant_matrix,
+    circular_correlation,
+)
 from symconv.ops.conv2d import (
     band2d,
     conv2d,
@@ -45,6 +52,7 @@ from symconv.ops.gradients import (
 from symconv.ops.sliding import conv1d, windows
 from symconv.ops.transposed import conv_transpose1d, conv_transpose2d, conv_transpose_matrix
 from symconv.proofs.channels import prove_channel_gradients, prove_channels
+from symconv.proofs.convolution_theorem import prove_convolution_theorem
 from symconv.proofs.matrix_form import prove_matrix_form
 from symconv.proofs.matrix_form2d import prove_matrix_form2d
 from symconv.proofs.proof import Proof, Step
@@ -90,6 +98,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "circulant",
+    "circulant_kernel",
+    "circulant_matrix",
+    "circular_correlation",
+    "padding_word",
+    "PADDING_MODES",
+    "prove_convolution_theorem",
     "check_conv",
     "check_conv_backward",
     "checking",

@@ -25,7 +25,7 @@ def test_padding_pair(padding, k, d, expected):
 
 
 def test_padding_words_are_the_table():
-    assert set(PADDING_RULES) == {"valid", "same", "full"}
+    assert set(PADDING_RULES) == {"valid", "same", "full", "same_upper", "same_lower"}
 
 
 @pytest.mark.parametrize(

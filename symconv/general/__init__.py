@@ -60,6 +60,7 @@ from symconv.general.cases import (
     size_grid,
 )
 from symconv.general.collection import all_proofs
+from symconv.general.convolution_theorem import circulant_symbols, prove_convolution_theorem
 from symconv.general.flip import prove_flip
 from symconv.general.input_gradient import prove_input_gradient
 from symconv.general.layer import BAND, CONV, GRADS, Case, Layer, proof_symbols
@@ -113,6 +114,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "circulant_symbols",
+    "prove_convolution_theorem",
     "all_proofs",
     "as_columns",
     "assumptions_for",

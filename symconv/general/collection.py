@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from symconv.general.convolution_theorem import prove_convolution_theorem
 from symconv.general.theorem import GeneralProof
 from symconv.general.theorems import THEOREMS
 from symconv.general.two_d import prove_2d
 
 
 def all_proofs() -> list[GeneralProof]:
-    """Theorems 1-6 with their default (true) statements."""
-    return [theorem() for theorem in THEOREMS] + [prove_2d()]
+    """Every theorem with its default (true) statement: the five 1-D identities, their
+    2-D forms, and the convolution theorem for circular padding."""
+    return [theorem() for theorem in THEOREMS] + [prove_2d(), prove_convolution_theorem()]

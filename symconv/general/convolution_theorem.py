@@ -30,7 +30,7 @@ import sympy
 from sympy import Expr, IndexedBase, Mod, Sum, Symbol, exp, pi
 
 from symconv.core.vectors import symbolic_vector
-from symconv.general.rules import DISTRIBUTE, Rule, swap
+from symconv.general.rules import DISTRIBUTE, Rule, expand_definition, swap
 from symconv.general.theorem import GeneralProof, derive
 from symconv.ops.circulant import circulant_kernel, circulant_matrix
 from symconv.proofs.convolution_theorem import prove_convolution_theorem as prove_at
@@ -247,21 +247,21 @@ def prove_convolution_theorem(*, index: Expr | None = None) -> GeneralProof:
     False
     """
     s = circulant_symbols()
-    claimed = Mod(s.i - s.j, s.n) if index is None else sympy.sympify(index)
+    claimed = Mod(s.i - s.j, s.n) if index is None else sympy.sympify(index, strict=True)
     n, i, j, m, r, c = s.n, s.i, s.j, s.m, s.r, s.c
     F_inverse, F, spectrum = IndexedBase("F^{-1}"), IndexedBase("F"), IndexedBase("lambda")
     product = Sum(F_inverse[i, m] * spectrum[m] * F[m, j], (m, 0, n - 1))
 
+    entries = (
+        expand_definition(F_inverse, lambda a, b: s.omega(-a * b) / n),
+        expand_definition(F, lambda a, b: s.omega(a * b)),
+        expand_definition(spectrum, lambda a: Sum(c[r] * s.omega(r * a), (r, 0, n - 1))),
+    )
+
     def definitions(expr: Expr) -> Expr:
-        meaning = {
-            F_inverse: lambda a, b: s.omega(-a * b) / n,
-            F: lambda a, b: s.omega(a * b),
-            spectrum: lambda a: Sum(c[r] * s.omega(r * a), (r, 0, n - 1)),
-        }
-        return expr.replace(
-            lambda e: isinstance(e, sympy.Indexed) and e.base in meaning,
-            lambda e: meaning[e.base](*e.indices),
-        )
+        for rule in entries:
+            expr = rule(expr)
+        return expr
 
     defined = Sum(
         s.omega(-i * m) / n * Sum(c[r] * s.omega(r * m), (r, 0, n - 1)) * s.omega(m * j),
@@ -280,16 +280,16 @@ def prove_convolution_theorem(*, index: Expr | None = None) -> GeneralProof:
     entry = c[claimed]
     steps = [
         derive(
-            "definitions of F, F^-1 and the spectrum F c",
+            r"definitions of $F$, $F^{-1}$ and the spectrum $F c$",
             product,
             defined,
-            Rule("replace F, F^-1, lambda by their entries", definitions),
+            Rule("replace F, its inverse and the spectrum by their entries", definitions),
             "definition",
         ),
         derive("distributivity", defined, distributed, DISTRIBUTE, "distributivity"),
         derive("interchange the sums", distributed, interchanged, swap([m], [r]), "interchange"),
         rewrite_step(
-            "multiply the powers of omega",
+            r"multiply the powers of $\omega$",
             interchanged,
             multiplied,
             multiply_powers(s),

@@ -83,6 +83,15 @@ class ConvSettings2D:
         """``((top, bottom), (left, right))``."""
         return (self.rows.padding_pair, self.cols.padding_pair)
 
+    @property
+    def padding_mode(self) -> str:
+        return self.rows.padding_mode
+
+    @property
+    def folds(self) -> bool:
+        """Whether a window may read one pixel twice (see :attr:`ConvSettings.folds`)."""
+        return self.rows.folds or self.cols.folds
+
     def with_flip(self, flip: bool) -> ConvSettings2D:
         return ConvSettings2D(
             dataclasses.replace(self.rows, flip=flip), dataclasses.replace(self.cols, flip=flip)
@@ -120,9 +129,10 @@ class ConvSettings2D:
     def describe(self) -> str:
         kind = "convolution (kernel rotated 180 degrees)" if self.flip else "cross-correlation"
         (h, w), (kh, kw), (ho, wo) = self.input_shape, self.kernel_shape, self.output_shape
+        mode = "" if self.padding_mode == "zeros" else f" {self.padding_mode}"
         return (
             f"the 2-D {kind} of a {h}x{w} image with a {kh}x{kw} kernel (stride "
-            f"{self.stride}, padding {self.padding}, dilation {self.dilation}): "
+            f"{self.stride}, padding {self.padding}{mode}, dilation {self.dilation}): "
             f"{ho}x{wo} outputs"
         )
 
@@ -144,7 +154,10 @@ def axis_pair(value: object, name: str) -> tuple[object, object]:
 
 def padding_per_axis(padding: object) -> tuple[object, object]:
     """A padding word for both axes, an int for all four sides, or a pair per axis whose
-    items are an int (both sides) or a pair ``(before, after)``."""
+    items are an int (both sides) or a pair ``(before, after)``.
+
+    A word is resolved per axis with that axis's length and stride, so "same_upper"
+    gives ``ceil(H / s_h) x ceil(W / s_w)`` outputs."""
     if isinstance(padding, str):
         return padding, padding
     return axis_pair(padding, "padding")
@@ -158,11 +171,17 @@ def settings2d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> ConvSettings2D:
     """Validate every option per axis and return the resolved :class:`ConvSettings2D`.
 
+    ``padding_mode`` (PyTorch's, one for both axes) pads each axis by the mode.
+
     >>> settings2d((3, 3), (5, 5), padding="same").padding
     ((1, 1), (1, 1))
+    >>> s = settings2d((2, 3), (5, 6), stride=(2, 4), padding="same_upper")
+    >>> s.padding, s.output_shape          # ceil(5/2), ceil(6/4); zeros per axis
+    (((0, 1), (0, 1)), (3, 2))
     >>> settings2d((3, 3), (2, 5))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -183,6 +202,7 @@ def settings2d(
                     padding=paddings[axis],
                     dilation=dilations[axis],
                     flip=flip,
+                    padding_mode=padding_mode,
                 )
             )
         except (ValueError, TypeError) as error:
@@ -198,9 +218,21 @@ def shape_pair(shape: object, name: str) -> tuple[int, int]:
 
 
 def settings_for_images(
-    x: Matrix, k: Matrix, stride: object, padding: object, dilation: object, flip: object
+    x: Matrix,
+    k: Matrix,
+    stride: object,
+    padding: object,
+    dilation: object,
+    flip: object,
+    padding_mode: object = "zeros",
 ) -> ConvSettings2D:
     """Validated settings for image ``x`` and kernel ``k`` (both already matrices)."""
     return settings2d(
-        k.shape, x.shape, stride=stride, padding=padding, dilation=dilation, flip=flip
+        k.shape,
+        x.shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     )

@@ -67,13 +67,16 @@ class TieMap(Mapping[Entry, int]):
 
     __slots__ = ("_starts", "_columns", "_weights")
 
-    def __init__(self, rows: Iterable[Iterable[tuple[int, int]]]) -> None:
-        """``rows[i]`` lists row i's ``(k, j)`` pairs, as :meth:`Layout.taps` gives them."""
+    def __init__(self, rows: Iterable[Iterable[tuple[int, int]]], *, fold: bool = False) -> None:
+        """``rows[i]`` lists row i's ``(k, j)`` pairs, as :meth:`Layout.taps` gives them.
+
+        ``fold`` lets a row hold a column twice (a padding mode reads one input from two
+        taps): that entry of T is the sum of its weights (:meth:`weights_at`)."""
         starts, columns, weights = array("q", [0]), array("q"), array("q")
         for i, taps in enumerate(rows):
             ordered = sorted(taps, key=second)
             row_columns = [j for _, j in ordered]
-            if len(set(row_columns)) != len(row_columns):
+            if not fold and len(set(row_columns)) != len(row_columns):
                 raise ValueError(f"row {i} of the band holds a column twice: {row_columns}")
             columns.extend(row_columns)
             weights.extend(k for k, _ in ordered)
@@ -107,6 +110,23 @@ class TieMap(Mapping[Entry, int]):
         if k is None:
             raise KeyError(entry)
         return k
+
+    def weights_at(self, entry: Entry) -> list[int]:
+        """Every weight index the entry holds (two or more where a fold summed them).
+
+        >>> TieMap([[(0, 1), (2, 1), (1, 0)]], fold=True).weights_at((0, 1))
+        [0, 2]
+        """
+        i, j = entry
+        if not 0 <= i < len(self._starts) - 1:
+            return []
+        high = self._starts[i + 1]
+        p = bisect_left(self._columns, j, self._starts[i], high)
+        found = []
+        while p < high and self._columns[p] == j:
+            found.append(self._weights[p])
+            p += 1
+        return found
 
     def __contains__(self, entry: object) -> bool:
         return self.get(entry) is not None
@@ -191,6 +211,8 @@ class BandedMatrix:
     ties: Mapping[Entry, int]
 
     def __getitem__(self, entry: Entry) -> Expr:
+        if isinstance(self.ties, TieMap):  # a folded entry holds a sum of weights
+            return sum((self.weights[k] for k in self.ties.weights_at(entry)), S.Zero)
         k = self.ties.get(entry)
         return S.Zero if k is None else self.weights[k]
 
@@ -247,7 +269,7 @@ class BandedMatrix:
         """The dense SymPy matrix (``L_out * L`` entries: build it only to look at it)."""
         dense = zeros(*self.shape)
         for (i, j), k in self.ties.items():
-            dense[i, j] = self.weights[k]
+            dense[i, j] += self.weights[k]  # a folded entry is the sum of its weights
         return dense
 
     @property
@@ -275,7 +297,8 @@ def band_times(t: BandedMatrix, x: Sequence[Expr]) -> Callable[[range], list[Exp
 def band_from_settings(w: Sequence[Expr], settings: Layout) -> BandedMatrix:
     """The band of T for resolved settings: entry ``(i, j)`` holds ``w'[k]`` when
     ``j == i*stride + k*dilation - left`` lands on a real input."""
-    ties = TieMap(settings.taps(i) for i in range(settings.output_length))
+    fold = bool(getattr(settings, "folds", False))
+    ties = TieMap((settings.taps(i) for i in range(settings.output_length)), fold=fold)
     return BandedMatrix((settings.output_length, settings.input_length), tuple(w), ties)
 
 
@@ -287,6 +310,7 @@ def band(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> BandedMatrix:
     """The banded matrix T(w) as its band (no dense matrix is built).
 
@@ -297,7 +321,13 @@ def band(
     ws = as_vector(w, "kernel w")
     length = as_int(input_length, "input length", 1)
     settings = conv_settings(
-        len(ws), length, stride=stride, padding=padding, dilation=dilation, flip=flip
+        len(ws),
+        length,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     )
     return band_from_settings(list(ws), settings)
 
@@ -310,16 +340,30 @@ def conv_matrix(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The dense banded matrix T of shape ``(L_out, L)`` with ``T * x == conv1d(x, w)``.
 
-    Padding is folded in: a window's taps that fall on padding have no column.
+    Padding is folded in: a window's taps that fall on zero padding have no column; with
+    a ``padding_mode`` a tap on the padding reads a real input, and its weight joins that
+    input's column (``w0 + w2`` where reflect reads ``x1`` twice).
 
     >>> conv_matrix([5, 6], 3, stride=2, padding=1)
     Matrix([
     [6, 0, 0],
     [0, 5, 6]])
+    >>> conv_matrix([5, 6, 7], 3, padding=1, padding_mode="reflect")
+    Matrix([
+    [6, 12, 0],
+    [5,  6, 7],
+    [0, 12, 6]])
     """
     return band(
-        w, input_length, stride=stride, padding=padding, dilation=dilation, flip=flip
+        w,
+        input_length,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     ).to_matrix()

@@ -40,7 +40,7 @@ from symconv.layout.grid import ConvSettings2D, layout, settings2d, settings_for
 from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.datamatrix import rows_from_settings
 from symconv.ops.gradients import derive_gradients
-from symconv.ops.sliding import sliding_outputs
+from symconv.ops.sliding import refuse_mode_with_channels, sliding_outputs
 
 
 def shaped(entries: Sequence[Expr], shape: tuple[int, int]) -> Matrix:
@@ -58,14 +58,18 @@ def conv2d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Any:
     """Every output of a 2-D convolution layer as a sliding dot product (a Matrix).
 
     Equals ``torch.nn.functional.conv2d`` with numbers (cross-correlation). Stride and
     dilation are an int or a pair ``(height, width)``; padding an int, a pair per axis
-    (each an int or ``(before, after)``), or ``"valid"``, ``"same"`` (stride 1) or
-    ``"full"``. With ``flip=True`` the kernel is rotated by 180 degrees first, so
-    ``padding="full"`` is ``scipy.signal.convolve2d(x, k, "full")``.
+    (each an int or ``(before, after)``), or ``"valid"``, ``"same"`` (stride 1),
+    ``"full"``, ``"same_upper"`` or ``"same_lower"`` (ONNX's auto_pad, any stride).
+    With ``flip=True`` the kernel is rotated by 180 degrees first, so ``padding="full"``
+    is ``scipy.signal.convolve2d(x, k, "full")``. ``padding_mode`` (``"zeros"``,
+    ``"reflect"``, ``"replicate"``, ``"circular"``) pads both axes by the mode, as
+    ``nn.Conv2d`` does.
 
     With a rank-3 ``sympy.Array`` x ``(C_in, H, W)`` and a rank-4 kernel
     ``(C_out, C_in/groups, kh, kw)`` it is the multi-channel layer, with optional bias, as
@@ -85,6 +89,7 @@ def conv2d(
     from symconv.ops.channels import conv2d_channels
 
     if rank_of(k) == 4 or bias is not None or groups != 1:
+        refuse_mode_with_channels(padding_mode)
         return conv2d_channels(
             x,
             k,
@@ -96,7 +101,7 @@ def conv2d(
             flip=flip,
         )
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
-    settings = settings_for_images(image, kernel, stride, padding, dilation, flip)
+    settings = settings_for_images(image, kernel, stride, padding, dilation, flip, padding_mode)
     return shaped(
         sliding_outputs(list(image), list(kernel), layout(settings)), settings.output_shape
     )
@@ -110,6 +115,7 @@ def band2d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> BandedMatrix:
     """The doubly-block Toeplitz matrix T(k) as its band, over row-major flat indices.
 
@@ -129,6 +135,7 @@ def band2d(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
     return band_from_settings(list(kernel), layout(settings))
 
@@ -141,6 +148,7 @@ def conv2d_matrix(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The dense doubly-block Toeplitz matrix of shape ``(Ho*Wo, H*W)``, row-major, with
     ``T * x.reshape(H*W, 1) == conv2d(x, k).reshape(Ho*Wo, 1)``.
@@ -151,7 +159,13 @@ def conv2d_matrix(
     [0, 5, 6, 0, 7, 8]])
     """
     return band2d(
-        k, input_shape, stride=stride, padding=padding, dilation=dilation, flip=flip
+        k,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     ).to_matrix()
 
 
@@ -214,6 +228,7 @@ def im2col2d(
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The data matrix of shape ``(Ho*Wo, kh*kw)``: row ``i*Wo + j`` is the window under
     output ``(i, j)``, read row-major, zeros where it lies on padding.
@@ -230,6 +245,7 @@ def im2col2d(
         stride=stride,
         padding=padding,
         dilation=dilation,
+        padding_mode=padding_mode,
     )
     return Matrix(rows_from_settings(list(image), layout(settings)))
 
@@ -244,6 +260,7 @@ def conv2d_grads(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> tuple[Matrix, Matrix]:
     """``(dL/dx, dL/dk)`` for ``L = sum_{i,j} upstream[i, j] * conv2d(x, k)[i, j]``.
 
@@ -259,7 +276,7 @@ def conv2d_grads(
     [3, 4]]))
     """
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
-    settings = settings_for_images(image, kernel, stride, padding, dilation, flip)
+    settings = settings_for_images(image, kernel, stride, padding, dilation, flip, padding_mode)
     g = upstream_image(upstream, settings)
     derived = derive_gradients(list(image), list(kernel), list(g), layout(settings))
     return shaped(derived.grad_x, image.shape), shaped(derived.grad_w, kernel.shape)

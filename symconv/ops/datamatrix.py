@@ -31,7 +31,8 @@ from symconv.layout.axis import Padding, WindowLayout, conv_settings
 
 
 def rows_from_settings(x: Sequence[Expr], settings: WindowLayout) -> list[list[Expr]]:
-    """Windows as rows, zeros where a tap falls on padding (no kernel flip: X holds data)."""
+    """Windows as rows, zeros where a tap falls on zero padding (no kernel flip: X holds
+    data); a padding mode's taps read the input it maps them to."""
     length = settings.input_length
     return [
         [
@@ -84,6 +85,7 @@ def im2col(
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The data matrix X of shape ``(L_out, K)``: row ``i`` is window ``i`` of the padded x.
 
@@ -95,10 +97,17 @@ def im2col(
     [x0, x1],
     [x1, x2],
     [x2,  0]])
+    >>> im2col([x0, x1, x2], 3, padding=1, padding_mode="reflect")
+    Matrix([
+    [x1, x0, x1],
+    [x0, x1, x2],
+    [x1, x2, x1]])
     """
     xs = as_vector(x, "input x")
     k = as_int(kernel_size, "kernel size", 1)
-    settings = conv_settings(k, len(xs), stride=stride, padding=padding, dilation=dilation)
+    settings = conv_settings(
+        k, len(xs), stride=stride, padding=padding, dilation=dilation, padding_mode=padding_mode
+    )
     return Matrix(rows_from_settings(list(xs), settings))
 
 

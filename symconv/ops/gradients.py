@@ -121,6 +121,7 @@ def conv1d_grads(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> tuple[Matrix, Matrix]:
     """``(dL/dx, dL/dw)`` for ``L = sum_i upstream_i * conv1d(x, w)_i``, by differentiation.
 
@@ -135,7 +136,7 @@ def conv1d_grads(
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     gs = as_vector(upstream, "upstream")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     return Matrix(derived.grad_x), Matrix(derived.grad_w)
 

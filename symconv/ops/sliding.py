@@ -31,11 +31,23 @@ from symconv.ops.datamatrix import rows_from_settings
 
 
 def settings_for(
-    x: Matrix, w: Matrix, stride: object, padding: object, dilation: object, flip: object
+    x: Matrix,
+    w: Matrix,
+    stride: object,
+    padding: object,
+    dilation: object,
+    flip: object,
+    padding_mode: object = "zeros",
 ) -> ConvSettings:
     """Validated settings for input ``x`` and kernel ``w`` (both already vectors)."""
     return conv_settings(
-        len(w), len(x), stride=stride, padding=padding, dilation=dilation, flip=flip
+        len(w),
+        len(x),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -46,18 +58,28 @@ def windows(
     stride: int = 1,
     padding: Padding = 0,
     dilation: int = 1,
+    padding_mode: str = "zeros",
 ) -> list[list[Expr]]:
     """The windows the kernel sees: row ``i`` is ``xpad[i*stride + k*dilation]``, ``k < K``.
 
-    Padding shows up as literal zeros.
+    Zero padding shows up as literal zeros; a ``padding_mode`` reads inputs there.
 
     >>> windows([1, 2, 3, 4], 3)
     [[1, 2, 3], [2, 3, 4]]
     >>> windows([1, 2], 2, padding=1)
     [[0, 1], [1, 2], [2, 0]]
+    >>> windows([1, 2, 3], 3, padding=1, padding_mode="replicate")
+    [[1, 1, 2], [1, 2, 3], [2, 3, 3]]
     """
     xs = as_vector(x, "input x")
-    s = conv_settings(kernel_size, len(xs), stride=stride, padding=padding, dilation=dilation)
+    s = conv_settings(
+        kernel_size,
+        len(xs),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        padding_mode=padding_mode,
+    )
     return rows_from_settings(list(xs), s)
 
 
@@ -81,6 +103,7 @@ def conv1d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """Every output of a 1-D convolution layer as a sliding dot product (a column vector).
 
@@ -89,8 +112,11 @@ def conv1d(
     With x a ``(C_in, L)`` Matrix and w a rank-3 ``sympy.Array``
     ``(C_out, C_in/groups, K)`` it is the multi-channel layer, returning ``(C_out, L_out)``
     (see :func:`symconv.channels.conv1d_channels`); ``bias`` adds one value per output
-    channel.
+    channel. ``padding_mode`` is PyTorch's (``"zeros"``, ``"reflect"``, ``"replicate"``,
+    ``"circular"``): the input is padded by the mode, then a valid convolution slides.
 
+    >>> conv1d([1, 2, 3], [1, 10, 100], padding=1, padding_mode="circular").T
+    Matrix([[213, 321, 132]])
     >>> conv1d([1, 2, 3, 4, 5], [1, 1], stride=2).T
     Matrix([[3, 7]])
     >>> conv1d([1, 2, 3, 4, 5], [1, 1], dilation=3).T
@@ -101,6 +127,7 @@ def conv1d(
     from symconv.ops.channels import conv1d_channels
 
     if bias is not None or groups != 1 or rank_of(w) == 3:
+        refuse_mode_with_channels(padding_mode)
         return conv1d_channels(
             x,
             w,
@@ -113,5 +140,14 @@ def conv1d(
         )
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     return Matrix(sliding_outputs(xs, ws, settings))
+
+
+def refuse_mode_with_channels(padding_mode: object) -> None:
+    """Channels, groups and bias take zero padding only (for now): say so, naming the mode."""
+    if padding_mode != "zeros":
+        raise ValueError(
+            f"padding_mode {padding_mode!r} is supported for one channel without bias; "
+            "with channels, groups or bias use padding_mode='zeros'"
+        )
