@@ -43,7 +43,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from symconv.core.files import write_output
+from symconv.core.files import (
+    OutputError,
+    check_output,
+    describe_os_error,
+    probe_folder,
+    write_output,
+)
 
 #: A catalogue script's file name: two digits, an underscore, a lowercase topic.
 SCRIPT_NAME = re.compile(r"(\d{2})_([a-z0-9]+(?:_[a-z0-9]+)*)\.py\Z")
@@ -51,14 +57,23 @@ SCRIPT_NAME = re.compile(r"(\d{2})_([a-z0-9]+(?:_[a-z0-9]+)*)\.py\Z")
 Say = Callable[[str], None]
 
 
+#: Where the wheel carries the scripts (hatch's force-include of ``derivations/``).
+SHIPPED = "_derivations"
+
+
 def default_scripts() -> Path:
-    """``derivations/`` beside the package (symconv is installed editable from the repo)."""
-    folder = Path(__file__).resolve().parent.parent / "derivations"
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no derivations folder at {folder}; pass --scripts DIR (scripts=...) to name one"
-        )
-    return folder
+    """The catalogue scripts: the copy a wheel ships inside the package
+    (``symconv/_derivations``, so ``pip install .`` has them), else ``derivations/``
+    beside the package (a checkout, or an editable install)."""
+    package = Path(__file__).resolve().parent
+    places = (package / SHIPPED, package.parent / "derivations")
+    for folder in places:
+        if folder.is_dir() and any(SCRIPT_NAME.match(p.name) for p in folder.iterdir()):
+            return folder
+    raise FileNotFoundError(
+        f"no catalogue scripts in {places[0]} or {places[1]}; pass --scripts DIR "
+        "(scripts=...) to name a folder of NN_topic.py scripts"
+    )
 
 
 def discover(folder: Path | str | None = None) -> list[Path]:
@@ -170,11 +185,33 @@ def build_catalogue(
             raise ValueError(f"no catalogue script matches {list(only)}")
     if not found:
         raise FileNotFoundError("the scripts folder holds no NN_topic.py script")
-    target.mkdir(parents=True, exist_ok=True)
+    if pdf is None:
+        pdf = shutil.which("pdflatex") is not None
+    check_outputs(target, [p.stem for p in found], force=force, pdf=pdf)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create folder {target}: {error.strerror}", error.errno) from None
     written: list[Path] = []
     for path in found:
         written += write_script(load(path), target, force=force, pdf=pdf, say=say)
     return written
+
+
+def check_outputs(target: Path, stems: Sequence[str], *, force: bool, pdf: bool) -> None:
+    """Before any script runs: every file the catalogue would write may be written."""
+    from symconv.report import check_compile_outputs
+
+    if not target.exists():
+        existing = next(p for p in target.absolute().parents if p.exists())
+        if not existing.is_dir():
+            raise NotADirectoryError(f"{existing} is a file, so {target} cannot be created")
+        probe_folder(existing, target)
+        return
+    for stem in stems:
+        tex = check_output(target / f"{stem}.tex", force=force)
+        if pdf:
+            check_compile_outputs(tex, force=force)
 
 
 def run_script(path: str | Path, argv: Sequence[str] | None = None) -> int:
@@ -195,8 +232,11 @@ def run_script(path: str | Path, argv: Sequence[str] | None = None) -> int:
     except CompileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as error:
+        print(
+            f"error: {describe_os_error(error) if isinstance(error, OSError) else error}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -245,8 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run_catalogue(args)
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError, NotADirectoryError) as error:
+    except (ValueError, TypeError) as error:
         print(f"symconv: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"symconv: error: {describe_os_error(error)}", file=sys.stderr)
         return 2
 
 

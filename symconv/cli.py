@@ -1,7 +1,9 @@
 """The ``symconv`` command line: derive a layer and print it, or write it as LaTeX.
 
-Every user value goes through :mod:`symconv.parsing` (a strict grammar, never ``eval``);
-a bad value exits with status 2 and one line on stderr, no traceback.
+Every user value goes through :mod:`symconv.core.parsing` (a strict grammar, never
+``eval``); a bad value exits with status 2 and one line on stderr, no traceback. Every
+refusal comes before any work and before anything is written: the values, the names, the
+size of the layer and the files to write are all checked first.
 
 Examples
 ========
@@ -13,21 +15,32 @@ Layer: x in R^4, w in R^3, convolution (flipped kernel), stride 1, padding (2, 2
 Values: [5, 16, 34, 52, 45, 28]
 ...
 0
+>>> main(["derive", "--input", "1,2,3,4", "--kernel", "-1,0,1", "--values"])  # doctest: +ELLIPSIS
+Layer: ...
+Values: [2, 2]
+...
+0
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
+import sympy
 from sympy import Matrix
 
-from symconv.core.files import write_output
-from symconv.core.parsing import parse_padding, parse_vector
-from symconv.derivation import Derivation, derive
+from symconv.core.files import check_output, describe_os_error, write_output
+from symconv.core.parsing import RESERVED_NAMES, parse_padding, parse_vector, vector_length
+from symconv.core.vectors import check_name
+from symconv.derivation import Derivation, TextPrinter, derive
 from symconv.ops.sliding import conv1d
 
 #: The question's layer (QUESTION.md): symbolic first, then its numbers.
@@ -46,12 +59,73 @@ and zeros elsewhere, so z = T x."""
 #: Above this many products the command line reports its stages on stderr.
 PROGRESS_THRESHOLD = 50_000
 
+#: A list of values longer than this (as text) is printed one value per line.
+VALUES_LINE = 200
+
+#: Exit status after the reader of stdout went away (128 + SIGPIPE, as a shell reports it).
+BROKEN_PIPE = 141
+
+#: Options whose value is a vector or a padding: a value starting with '-' is theirs.
+VALUE_OPTIONS = frozenset({"--input", "--kernel", "--upstream", "--padding"})
+
+#: A value that starts like a negative number: "-1,0,1", "-0.5", "-1/2,a", "-.5".
+NEGATIVE_VALUE = re.compile(r"-\.?\d")
+
+#: Activations known by name, in any case (PyTorch's ReLU, Sigmoid, Tanh, Identity).
+ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "identity")
+
+#: The prefix that marks an activation name as an unknown function f.
+UNKNOWN_FUNCTION = "unknown:"
+
+TOP_EXAMPLES = """\
+examples:
+  symconv derive                                   the question's layer, symbolic then numbers
+  symconv derive --input 1,2,3,4 --kernel -1,0,1   a kernel with negative values
+  symconv report --input x:6 --kernel w:3 --grad -o layer.tex --pdf
+  symconv catalogue out/ --only 01                 one report of the catalogue
+
+Every bad value exits with status 2 and one line on stderr, before any work."""
+
+LAYER_EXAMPLES = """\
+examples:
+  symconv {cmd} --input 1,2,3,4 --kernel 5,6,7
+  symconv {cmd} --input x:9 --kernel w:3 --stride 2 --padding 1 --dilation 2
+  symconv {cmd} --input 1,-2,0.5 --kernel -1,1 --flip --padding full
+  symconv {cmd} --input x:6 --kernel w:3 --activation ReLU --grad --upstream 1,-1,2,0
+  symconv {cmd} --input x:6 --kernel w:3 --activation unknown:f --index-base 1
+{extra}
+
+Vectors: integers, fractions (2/3), decimals (0.5), names (a, w1), or NAME:LENGTH for fresh
+symbols (x:4 is x0..x3). A value may start with a minus sign (--kernel -1,0,1)."""
+
+DERIVE_EXAMPLES = LAYER_EXAMPLES.format(
+    cmd="derive",
+    extra="  symconv derive --input x:4 --kernel w:3 --tex layer.tex   also write the LaTeX",
+)
+
+REPORT_EXAMPLES = LAYER_EXAMPLES.format(
+    cmd="report",
+    extra="  symconv report -o -                        the question's report on stdout\n"
+    "  symconv report --grad -o layer.tex --pdf   write layer.tex and compile layer.pdf",
+)
+
+CATALOGUE_EXAMPLES = """\
+examples:
+  symconv catalogue out/                 every report, .tex and (with pdflatex) .pdf
+  symconv catalogue out/ --only 01 --only 06_backward --no-pdf
+
+The scripts ship with symconv (also after a plain pip install); --scripts DIR runs others."""
+
 
 class UsageError(Exception):
     """A bad value on the command line: exit status 2 with one line."""
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"symconv: error: {message}\n")
 
@@ -62,19 +136,58 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def symconv_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("symconv")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        from symconv import __version__
+
+        return __version__
+
+
 def add_layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--input", metavar="VECTOR", help="1,2,3,4 or x:4 (default: the question's layer)"
+        "--input",
+        metavar="VECTOR",
+        help="the input x: 1,2,3,4 or x:4 (default: the question's layer, symbolic then numbers)",
     )
-    parser.add_argument("--kernel", metavar="VECTOR", help="5,6,7 or w:3")
-    parser.add_argument("--stride", type=positive_int, default=1)
-    parser.add_argument("--padding", default="0", help="N, LEFT,RIGHT, valid, same or full")
-    parser.add_argument("--dilation", type=positive_int, default=1)
+    parser.add_argument("--kernel", metavar="VECTOR", help="the kernel w: 5,6,7, -1,0,1 or w:3")
+    parser.add_argument(
+        "--stride",
+        type=positive_int,
+        default=1,
+        metavar="S",
+        help="step between consecutive windows, as in PyTorch (default 1: every position)",
+    )
+    parser.add_argument(
+        "--padding",
+        default="0",
+        help="padding at the edges: N (both sides), LEFT,RIGHT, valid (0), same (PyTorch, "
+        "stride 1), same_upper (TensorFlow/JAX/ONNX SAME, any stride), same_lower (JAX/ONNX "
+        "SAME_LOWER) or full",
+    )
+    parser.add_argument(
+        "--padding-mode",
+        default="zeros",
+        choices=["zeros", "reflect", "replicate", "circular"],
+        help="what the padding reads, as PyTorch's nn.Conv1d (default zeros; the others "
+        "read the input, and --grad needs zeros)",
+    )
+    parser.add_argument(
+        "--dilation",
+        type=positive_int,
+        default=1,
+        metavar="D",
+        help="spacing between the kernel's taps, as in PyTorch (default 1: adjacent entries)",
+    )
     parser.add_argument("--flip", action="store_true", help="true convolution (reverse the kernel)")
     parser.add_argument(
         "--activation",
         metavar="NAME",
-        help="relu, sigmoid, tanh, identity or a name for an unknown f",
+        help="relu, sigmoid, tanh or identity, in any case (PyTorch's ReLU, Sigmoid, Tanh); "
+        "unknown:NAME for an unknown function, e.g. unknown:f",
     )
     parser.add_argument(
         "--grad",
@@ -82,22 +195,45 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
         help="derive the backward pass and prove the tied-weight gradients",
     )
     parser.add_argument(
-        "--upstream", metavar="VECTOR", help="upstream gradients (default: symbolic g)"
+        "--upstream",
+        metavar="VECTOR",
+        help="with --grad: the upstream gradients g, one per output (default: symbolic g)",
+    )
+    parser.add_argument(
+        "--index-base",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="first index of z, x, w and g in what is printed: 0 (the default, as Python, "
+        "PyTorch and the API) or 1 (the book's)",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="symconv", description="Convolution as matrix multiplication, exactly.")
+    parser = Parser(
+        prog="symconv",
+        description="Convolution as matrix multiplication, exactly.",
+        epilog=TOP_EXAMPLES,
+    )
+    parser.add_argument("--version", action="version", version=f"symconv {symconv_version()}")
     commands = parser.add_subparsers(dest="command", parser_class=Parser)
-    derive_cmd = commands.add_parser("derive", help="derive one layer and print it")
+    derive_cmd = commands.add_parser(
+        "derive",
+        help="derive one layer and print it",
+        description="Derive one layer and print it: windows, T, X, gradients and proofs.",
+        epilog=DERIVE_EXAMPLES,
+    )
     add_layer_options(derive_cmd)
     derive_cmd.add_argument("--values", action="store_true", help="print the numeric outputs")
     derive_cmd.add_argument(
         "--tex", metavar="FILE", help="also write the derivation as a LaTeX document"
     )
     derive_cmd.add_argument(
-        "--force", action="store_true", help="overwrite a file symconv did not write"
+        "--force",
+        action="store_true",
+        help="overwrite a file symconv did not write, or one edited since",
     )
+    derive_cmd.set_defaults(handler=run_derive)
     add_report_commands(commands)
     return parser
 
@@ -106,18 +242,20 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     """``symconv report`` (one layer as LaTeX) and ``symconv catalogue OUTDIR``."""
     from symconv.catalogue import add_catalogue_options, run_catalogue
 
-    report_cmd = commands.add_parser("report", help="write one layer's derivation as LaTeX")
+    report_cmd = commands.add_parser(
+        "report",
+        help="write one layer's derivation as LaTeX",
+        description="Write one layer's derivation as a LaTeX document (or a fragment).",
+        epilog=REPORT_EXAMPLES,
+    )
     add_layer_options(report_cmd)
-    report_cmd.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     report_cmd.add_argument(
-        "--force", action="store_true", help="overwrite a file symconv did not write"
+        "--output", "-o", metavar="FILE", help="write here; - or nothing: stdout"
     )
     report_cmd.add_argument(
-        "--index-base",
-        type=int,
-        choices=(0, 1),
-        default=1,
-        help="first index: 1 (the book's) or 0 (Python's and PyTorch's)",
+        "--force",
+        action="store_true",
+        help="overwrite a file symconv did not write, or one edited since",
     )
     report_cmd.add_argument(
         "--fragment", action="store_true", help="sections only, to \\input into your document"
@@ -130,27 +268,84 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     )
     report_cmd.add_argument("--title", help="document title (default: describes the layer)")
     report_cmd.add_argument(
+        "--figures",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="pictures of the layer (window strip and tie pattern, TikZ; default on; "
+        "the labelled window strip only for layers small enough to label)",
+    )
+    report_cmd.add_argument(
         "--pdf", action="store_true", help="also compile the written FILE with pdflatex"
     )
     report_cmd.set_defaults(handler=run_report)
-    catalogue_cmd = commands.add_parser("catalogue", help="regenerate the derivations/ reports")
+    catalogue_cmd = commands.add_parser(
+        "catalogue",
+        help="regenerate the derivations/ reports",
+        description="Regenerate the catalogue of derivations, one report per topic.",
+        epilog=CATALOGUE_EXAMPLES,
+    )
     add_catalogue_options(catalogue_cmd)
     catalogue_cmd.set_defaults(handler=run_catalogue)
+    # Listed here for --help; main() hands its arguments to symconv.checking's own parser.
+    commands.add_parser(
+        "check",
+        help="check your own convolution code symbolically (symconv check --help)",
+        add_help=False,
+    )
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--kernel -1,0,1`` as ``--kernel=-1,0,1``: argparse takes a value starting with '-'
+    for an option unless it is one plain negative number.
+
+    >>> join_negative_values(["derive", "--kernel", "-1,0,1", "--stride", "2"])
+    ['derive', '--kernel=-1,0,1', '--stride', '2']
+    """
+    joined: list[str] = []
+    pending: str | None = None
+    for position, token in enumerate(argv):
+        if token == "--":
+            return joined + list(argv[position:])
+        if pending is not None and NEGATIVE_VALUE.match(token):
+            joined[-1] = f"{pending}={token}"
+            pending = None
+            continue
+        pending = token if token in VALUE_OPTIONS else None
+        joined.append(token)
+    return joined
 
 
 def run_report(args: argparse.Namespace) -> int:
     """Derive the layer (or the question's two layers) and write the LaTeX report."""
     from symconv.report import CompileError, compile_pdf, derivation_report, derivations_document
 
-    if args.pdf and not args.output:
+    to_stdout = args.output is None or args.output == "-"
+    if args.output is not None and not args.output.strip():
+        raise UsageError("--output needs a file name (or - for stdout)")
+    if args.pdf and to_stdout:
         raise UsageError("--pdf needs --output FILE")
+    if args.pdf and args.fragment:
+        raise UsageError(
+            "--fragment writes sections without \\documentclass, which pdflatex cannot "
+            "compile; drop --pdf, or --fragment for a standalone document"
+        )
     if args.max_size < 2:
         raise UsageError(f"--max-size must be at least 2, got {args.max_size}")
+    check_layer_options(args)
+    if not to_stdout:
+        check_output(args.output, force=args.force)
+        if args.pdf:
+            check_pdf_outputs(Path(args.output), args.force)
     derivations = [derive_layer(args, x, w) for x, w in layers(args)]
     standalone, base, size = not args.fragment, args.index_base, args.max_size
     if len(derivations) == 1:
         text = derivation_report(
-            derivations[0], title=args.title, standalone=standalone, index_base=base, max_size=size
+            derivations[0],
+            title=args.title,
+            standalone=standalone,
+            index_base=base,
+            max_size=size,
+            figures=args.figures,
         )
     else:
         text = derivations_document(
@@ -158,9 +353,10 @@ def run_report(args: argparse.Namespace) -> int:
             title=args.title or "The question's layer",
             standalone=standalone,
             index_base=base,
+            figures=args.figures,
             max_size=size,
         )
-    if args.output is None:
+    if to_stdout:
         sys.stdout.write(text)
     else:
         path = write_output(args.output, text, force=args.force)
@@ -174,14 +370,99 @@ def run_report(args: argparse.Namespace) -> int:
     return 0 if all(d.holds for d in derivations) else 1
 
 
+def check_pdf_outputs(tex: Path, force: bool) -> None:
+    """Before any work: pdflatex is there, and the .pdf and .log may be written."""
+    from symconv.report import check_compile_outputs
+
+    if shutil.which("pdflatex") is None:
+        raise UsageError(
+            "--pdf needs pdflatex, which is not installed; on Debian: apt-get install "
+            "texlive-latex-base texlive-latex-recommended"
+        )
+    check_compile_outputs(tex, force=force)  # the folder was checked with the .tex
+
+
+def check_layer_options(args: argparse.Namespace) -> None:
+    """The options' combinations and names, before any work."""
+    if args.upstream is not None and not args.grad:
+        raise UsageError(
+            "--upstream needs --grad: it is the upstream gradient g of the backward pass"
+        )
+    args.activation = resolve_activation(args.activation)
+
+
+def resolve_activation(text: str | None) -> str | None:
+    """The activation's name for :func:`~symconv.derive`: a known one in lowercase, or the
+    name of an unknown function given as ``unknown:NAME``.
+
+    >>> resolve_activation("ReLU"), resolve_activation("unknown:f")
+    ('relu', 'f')
+    """
+    if text is None:
+        return None
+    if text.lower() in ACTIVATION_NAMES:
+        return text.lower()
+    if text.startswith(UNKNOWN_FUNCTION):
+        name = check_name(text[len(UNKNOWN_FUNCTION) :])
+        if name.lower() in RESERVED_NAMES or hasattr(sympy, name):
+            raise UsageError(
+                f"activation {text!r}: {name!r} is the name of a SymPy constant or function; "
+                "give the unknown function another name, like unknown:f"
+            )
+        return name
+    check_name(text)  # a name that cannot be a function name is refused as such
+    raise UsageError(
+        f"activation {text!r} is not known; use {', '.join(ACTIVATION_NAMES)} (any case, so "
+        f"PyTorch's ReLU too), or unknown:{text} for an unknown function {text}"
+    )
+
+
 def layers(args: argparse.Namespace) -> list[tuple[Matrix, Matrix]]:
+    """The layers asked for, parsed after their sizes were checked and before any work."""
     if (args.input is None) != (args.kernel is None):
         raise UsageError("give both --input and --kernel, or neither for the question's layer")
     pairs = DEFAULT_LAYERS if args.input is None else ((args.input, args.kernel),)
+    grad = bool(getattr(args, "grad", False))
+    for x, w in pairs:  # from the text's shape alone: no symbol is made yet
+        check_memory(vector_length(x), vector_length(w), grad)
     vectors = [(parse_vector(x), parse_vector(w)) for x, w in pairs]
     for x, w in vectors:
-        check_memory(len(x), len(w), bool(getattr(args, "grad", False)))
+        check_names(x, w, args)
     return vectors
+
+
+def symbol_names(vector: Matrix) -> set[str]:
+    return {s.name for s in set().union(*(e.free_symbols for e in vector))}
+
+
+def check_names(x: Matrix, w: Matrix, args: argparse.Namespace) -> None:
+    """Refuse names that would silently stand for two things."""
+    in_x, in_w = symbol_names(x), symbol_names(w)
+    shared = sorted(in_x & in_w)
+    if shared:
+        raise UsageError(
+            f"--input and --kernel share the name{'s' if len(shared) > 1 else ''} "
+            f"{', '.join(shared[:4])}{' ...' if len(shared) > 4 else ''}; give the kernel "
+            "another name (e.g. --kernel w:3)"
+        )
+    if getattr(args, "grad", False):
+        made = ["delta"] if args.activation not in (None, "identity") else []
+        if args.upstream is None:
+            made.append("g")
+        pattern = re.compile(rf"({'|'.join(made)})\d+\Z") if made else None
+        taken = sorted(n for n in in_x | in_w if pattern is not None and pattern.match(n))
+        if taken:
+            raise UsageError(
+                f"{taken[0]} is also the name of the backward pass's "
+                f"{'upstream g' if taken[0].startswith('g') else 'dL/dz (delta)'}; "
+                "give the input or kernel another name"
+                + (", or pass --upstream" if taken[0].startswith("g") else "")
+            )
+    if args.activation is not None and args.activation in in_x | in_w:
+        raise UsageError(
+            f"activation {args.activation!r} is also the name of an entry; give the "
+            "function another name"
+        )
 
 
 #: Peak bytes per product term x_j w_k of a derivation, measured at (4096, 64) as the
@@ -263,6 +544,7 @@ def derive_layer(
         w,
         stride=args.stride,
         padding=parse_padding(args.padding),
+        padding_mode=args.padding_mode,
         dilation=args.dilation,
         flip=args.flip,
         activation=args.activation,
@@ -272,7 +554,39 @@ def derive_layer(
     )
 
 
+def values_text(label: str, values: Sequence[Any], index_base: int, name: str = "z") -> str:
+    """``label: [v0, v1, ...]`` on one line when short; one value per line when long.
+
+    >>> print(values_text("Values", [38, 56], 0))
+    Values: [38, 56]
+    >>> print(values_text("Values", list(range(100)), 1))  # doctest: +ELLIPSIS
+    Values (100, one per line):
+      z1 = 0
+    ...
+      z100 = 99
+    """
+    show = TextPrinter(index_base).doprint
+    shown = [show(v) for v in values]
+    line = f"{label}: [{', '.join(shown)}]"
+    if len(line) <= VALUES_LINE:
+        return line
+    rows = [f"  {name}{i + index_base} = {text}" for i, text in enumerate(shown)]
+    return "\n".join([f"{label} ({len(shown)}, one per line):", *rows])
+
+
 def run_derive(args: argparse.Namespace) -> int:
+    if args.tex is not None:
+        if not args.tex.strip():
+            raise UsageError("--tex needs a file name")
+        if args.tex == "-":
+            raise UsageError(
+                "--tex - would mix LaTeX into the text on stdout; use symconv report -o - "
+                "for the LaTeX alone"
+            )
+    check_layer_options(args)
+    if args.tex is not None:
+        check_output(args.tex, force=args.force)
+    base = args.index_base
     derivations: list[Derivation] = []
     for x, w in layers(args):
         progress = StageProgress(
@@ -281,53 +595,75 @@ def run_derive(args: argparse.Namespace) -> int:
         try:
             d = derive_layer(args, x, w, progress)
             progress("writing the derivation out")
-            text = d.to_text()
+            text = d.to_text(index_base=base)
         finally:
             progress.close()
         derivations.append(d)
         print(text)
         if args.values or all(e.is_number for e in list(x) + list(w)):
-            values = [e for e in d.outputs]
-            print(f"Values: {values}")
+            values = list(d.outputs)
+            print(values_text("Values", values, base))
             if not args.flip and args.padding == "0":
-                full = conv1d(x, w, padding="full", flip=True)
-                print(f"Full convolution (numpy.convolve): {list(full)}")
+                full = list(conv1d(x, w, padding="full", flip=True))
+                print(values_text("Full convolution (numpy.convolve)", full, base))
                 if args.input is None:
+                    show = TextPrinter(base).doprint
                     flipped = list(conv1d(x, w, flip=True))
                     print(
-                        QUESTION_ANSWER.format(valid=values, full=list(full), valid_flipped=flipped)
+                        QUESTION_ANSWER.format(
+                            valid=listed(values, show),
+                            full=listed(full, show),
+                            valid_flipped=listed(flipped, show),
+                        )
                     )
         print()
-    if args.tex:
+    if args.tex is not None:
         from symconv.report import derivations_document
 
-        write_output(args.tex, derivations_document(derivations), force=args.force)
+        document = derivations_document(derivations, index_base=base)
+        write_output(args.tex, document, force=args.force)
         print(f"wrote {args.tex}")
     return 0 if all(d.holds for d in derivations) else 1
 
 
+def listed(values: Sequence[Any], show: Any) -> str:
+    return "[" + ", ".join(show(v) for v in values) + "]"
+
+
+def quiet_stdout() -> None:
+    """After the reader of stdout went away: send what is left to /dev/null, so that
+    Python's final flush does not print a second BrokenPipeError."""
+    stream = sys.__stdout__
+    if stream is None or sys.stdout is not stream:  # pragma: no cover - pytest's capture
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError):  # pragma: no cover - no file descriptor to redirect
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["check"]:
+        from symconv.checking import main_check
+
+        return main_check(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(arguments))
     if args.command is None:
         parser.print_help()
         return 2
     try:
-        if args.command == "derive":
-            return run_derive(args)
-        handler = getattr(args, "handler", None)
-        if handler is None:  # pragma: no cover - every subcommand sets one
-            raise UsageError(f"unknown command {args.command!r}")
-        return int(handler(args))
-    except (
-        UsageError,
-        ValueError,
-        TypeError,
-        FileExistsError,
-        FileNotFoundError,
-        IsADirectoryError,
-    ) as error:
+        return int(args.handler(args))
+    except BrokenPipeError:  # `symconv derive ... | head -1`: the reader has all it wants
+        quiet_stdout()
+        return BROKEN_PIPE
+    except (UsageError, ValueError, TypeError) as error:
         print(f"symconv: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a file that cannot be read or written: name it and why
+        print(f"symconv: error: {describe_os_error(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symconv: interrupted; nothing was written", file=sys.stderr)

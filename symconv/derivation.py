@@ -18,26 +18,31 @@ Layer: x in R^4, w in R^3, cross-correlation, stride 1, padding (0, 0), dilation
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
+from sympy.printing.str import StrPrinter
 
 from symconv.core.engine import in_session
 from symconv.core.vectors import as_vector, symbolic_vector
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
 from symconv.ops.datamatrix import rows_from_settings
-from symconv.ops.gradients import activation_function
+from symconv.ops.gradients import activation_function, identity, layer_gradients
 from symconv.ops.sliding import settings_for
 from symconv.proofs.matrix_form import prove_matrix_form
 from symconv.proofs.proof import Proof
 from symconv.proofs.tied import prove_tied_gradients
-from symconv.render.latex import kept
+from symconv.render.latex import check_index_base, kept
 
 Progress = Callable[[str], None]
+
+#: How an expression becomes text (``str``, or a :class:`TextPrinter`'s ``doprint``).
+Show = Callable[[Any], str]
 
 
 @dataclass
@@ -57,6 +62,9 @@ class Derivation:
     grad_x: Matrix | None = None
     grad_w: Matrix | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    #: dL/dz_i = g_i f'(z_i) when an activation follows the convolution (the chain rule);
+    #: None when the loss is taken on z itself (no activation, or the identity).
+    deltas: Matrix | None = None
 
     @property
     def holds(self) -> bool:
@@ -66,13 +74,35 @@ class Derivation:
     def data_matrix(self) -> Matrix:
         return Matrix(self.windows)
 
-    def to_text(self, max_rows: int = 8) -> str:
-        return derivation_text(self, max_rows)
+    def to_text(self, max_rows: int = 8, index_base: int = 0) -> str:
+        return derivation_text(self, max_rows, index_base)
 
     def to_latex(self, **options: Any) -> str:
         from symconv.report import derivation_report
 
         return derivation_report(self, standalone=False, **options)
+
+    def figure(self, kind: str = "tie pattern", **options: Any) -> Any:
+        """A picture of this layer (:mod:`symconv.figures`): ``"tie pattern"``,
+        ``"sliding window"`` (``i=`` picks an output), ``"tie set"`` (``k=`` picks a
+        weight) or ``"connections"``; it shows itself as SVG in Jupyter."""
+        from symconv import figures
+
+        s = self.settings
+        layer = {"stride": s.stride, "padding": s.padding_pair, "dilation": s.dilation}
+        if kind == "tie pattern":
+            return figures.tie_pattern(list(self.w), len(self.x), flip=s.flip, **layer, **options)
+        if kind == "sliding window":
+            return figures.sliding_window(
+                list(self.x), list(self.w), flip=s.flip, **layer, **options
+            )
+        if kind == "tie set":
+            k = options.pop("k", 0)
+            return figures.tie_set(list(self.w), len(self.x), k, flip=s.flip, **layer, **options)
+        if kind == "connections":
+            return figures.connections(len(self.x), len(self.w), **layer, **options)
+        kinds = ["tie pattern", "sliding window", "tie set", "connections"]
+        raise ValueError(f"figure kind {kind!r} is not one of {kinds}")
 
     def _repr_latex_(self) -> str:
         from symconv.render.latex import vector_latex
@@ -85,7 +115,9 @@ def describe_settings(d: Derivation) -> str:
     kind = "convolution (flipped kernel)" if s.flip else "cross-correlation"
     return (
         f"Layer: x in R^{s.input_length}, w in R^{s.kernel_size}, {kind}, stride {s.stride}, "
-        f"padding {s.padding_pair}, dilation {s.dilation} -> {s.output_length} outputs"
+        f"padding {s.padding_pair}"
+        + (f" ({s.padding_mode})" if s.padding_mode != "zeros" else "")
+        + f", dilation {s.dilation} -> {s.output_length} outputs"
     )
 
 
@@ -102,14 +134,30 @@ def derive(
     grad: bool = False,
     upstream: object = None,
     progress: Progress | None = None,
+    padding_mode: object = "zeros",
 ) -> Derivation:
     """Derive one layer: outputs as sliding dot products, T, X, the proofs, and with
     ``grad`` the backward pass and the tied-gradient proof (upstream ``g`` symbolic
-    unless given)."""
+    unless given).
+
+    With an ``activation`` f the loss is ``L = sum_i g_i f(z_i)``: the gradients come from
+    :func:`~symconv.ops.gradients.layer_gradients` (the chain rule,
+    ``dL/dz_i = g_i f'(z_i)``, kept as ``deltas``), and the tied-gradient proof is the
+    convolution's, with those deltas as its upstream gradient.
+
+    >>> d = derive([1, 2, 3, 4], [5, 6, 7], activation="relu", grad=True, upstream=[1, 1])
+    >>> d.deltas.T, d.grad_w.T
+    (Matrix([[1, 1]]), Matrix([[3, 5, 7]]))
+    """
     say = progress or (lambda message: None)
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
+    if grad and settings.padding_mode != "zeros":
+        raise ValueError(
+            f"grad=True with padding_mode {settings.padding_mode!r}: the tied-gradient proof "
+            "covers zero padding only; drop grad or use padding_mode 'zeros'"
+        )
     say("windows and sliding dot products with the proof of the matrix form")
     options = dict(
         stride=settings.stride,
@@ -117,7 +165,11 @@ def derive(
         dilation=settings.dilation,
         flip=settings.flip,
     )
-    matrix_form = prove_matrix_form(xs, ws, **options)
+    # The user's padding request, not its resolved pair: the proof's literal definition
+    # resolves the padding word again, by the frameworks' rule, to check the layout's.
+    matrix_form = prove_matrix_form(
+        xs, ws, **{**options, "padding": padding}, padding_mode=settings.padding_mode
+    )
     # The proof's first step holds the sliding outputs and the band it checked them with.
     banded = matrix_form.step("banded product")
     outputs, t = Matrix(banded.lhs), banded.details["band"]
@@ -143,27 +195,51 @@ def derive(
             else as_vector(upstream, "upstream")
         )
         say("gradients and the tied-weight proof")
-        tied = prove_tied_gradients(xs, ws, gs, **options)
-        # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx.
         d.upstream = gs
-        d.grad_w = Matrix(tied.step("weight gradient is X^T g").lhs)
-        d.grad_x = Matrix(tied.step("input gradient is T^T g").lhs)
+        if f is None or f is identity:
+            tied = prove_tied_gradients(xs, ws, gs, **options)
+            # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx.
+            d.grad_w = Matrix(tied.step("weight gradient is X^T g").lhs)
+            d.grad_x = Matrix(tied.step("input gradient is T^T g").lhs)
+        else:
+            chain = layer_gradients(xs, ws, activation=f, upstream=gs, **options)
+            d.deltas, d.grad_w, d.grad_x = chain.deltas, chain.grad_w, chain.grad_x
+            tied = prove_tied_gradients(xs, ws, proof_upstream(chain.deltas, xs, ws), **options)
         d.proofs.append(tied)
     return d
 
 
-def derivation_text(d: Derivation, max_rows: int = 8) -> str:
-    """The derivation as plain text for a terminal, elided past ``max_rows``."""
+def proof_upstream(deltas: Matrix, x: Matrix, w: Matrix) -> Matrix:
+    """The upstream gradient the tied-gradient proof runs with after an activation.
+
+    The proof's law needs an upstream that does not depend on x or w. The deltas are
+    used as they are when they do not (numbers, or g times a constant derivative);
+    otherwise each is held as a symbol ``delta_i``, as the chain rule holds it:
+    ``dL/dw_k = sum_i (dL/dz_i) (dz_i/dw_k)`` with ``dL/dz_i`` fixed.
+    """
+    layer = set().union(*(e.free_symbols for e in list(x) + list(w)))
+    if not any(e.free_symbols & layer for e in deltas):
+        return deltas
+    return symbolic_vector("delta", len(deltas))
+
+
+def derivation_text(d: Derivation, max_rows: int = 8, index_base: int = 0) -> str:
+    """The derivation as plain text for a terminal, elided past ``max_rows``, with
+    indices (``z0``, ``x0``, ``dL/dw0``) counted from ``index_base`` (0 or 1)."""
+    index_base = check_index_base(index_base)
+    show = TextPrinter(index_base).doprint
+    b = index_base
     s = d.settings
     lines = [describe_settings(d), ""]
-    lines.append("Windows and sliding dot products (0-based indices):")
+    lines.append(f"Windows and sliding dot products ({b}-based indices):")
     kernel = list(d.w)[::-1] if s.flip else list(d.w)
     for i in kept(s.output_length, max_rows):
         if i is None:
             lines.append("  ...")
             continue
         lines.append(
-            f"  z{i} = [{short_list(d.windows[i])}] . [{short_list(kernel)}] = {short_text(d.outputs[i])}"
+            f"  z{i + b} = [{short_list(d.windows[i], show=show)}] . "
+            f"[{short_list(kernel, show=show)}] = {short_text(d.outputs[i], show=show)}"
         )
     if s.flip:
         lines.append("  (flip: the kernel is reversed, so this is a true convolution)")
@@ -172,35 +248,84 @@ def derivation_text(d: Derivation, max_rows: int = 8) -> str:
         f"Banded matrix T ({d.band.shape[0]} x {d.band.shape[1]}, "
         f"{d.band.nnz} tied entries, {len(d.w)} distinct weights), z = T x:"
     )
-    lines += ["  " + line for line in matrix_text(d.band, max_rows).splitlines()]
+    lines += ["  " + line for line in matrix_text(d.band, max_rows, show).splitlines()]
     lines.append("")
     lines.append(f"Data matrix X ({s.output_length} x {s.kernel_size}), z = X w:")
-    lines += ["  " + line for line in matrix_text(RowsView(d.windows), max_rows).splitlines()]
+    rows = matrix_text(RowsView(d.windows), max_rows, show)
+    lines += ["  " + line for line in rows.splitlines()]
     if d.activated is not None:
         lines.append("")
         lines.append(f"Activation: a_i = {d.activation}(z_i)")
         for i in kept(s.output_length, max_rows):
-            lines.append("  ..." if i is None else f"  a{i} = {short_text(d.activated[i])}")
+            lines.append(
+                "  ..." if i is None else f"  a{i + b} = {short_text(d.activated[i], show=show)}"
+            )
     if d.grad_w is not None and d.grad_x is not None and d.upstream is not None:
         lines.append("")
-        lines.append("Backward pass, L = sum_i g_i z_i:")
+        if d.deltas is None:
+            lines.append("Backward pass, L = sum_i g_i z_i:")
+        else:
+            lines.append(
+                f"Backward pass, L = sum_i g_i a_i with a_i = {d.activation}(z_i); by the chain "
+                f"rule dL/dz_i = g_i * {d.activation}'(z_i):"
+            )
+            for i in kept(s.output_length, max_rows):
+                lines.append(
+                    "  ..."
+                    if i is None
+                    else f"  dL/dz{i + b} = {short_text(d.deltas[i], show=show)}"
+                )
         for k in kept(len(d.w), max_rows):
-            lines.append("  ..." if k is None else f"  dL/dw{k} = {short_text(d.grad_w[k])}")
+            lines.append(
+                "  ..." if k is None else f"  dL/dw{k + b} = {short_text(d.grad_w[k], show=show)}"
+            )
         for j in kept(len(d.x), max_rows):
-            lines.append("  ..." if j is None else f"  dL/dx{j} = {short_text(d.grad_x[j])}")
+            lines.append(
+                "  ..." if j is None else f"  dL/dx{j + b} = {short_text(d.grad_x[j], show=show)}"
+            )
         tied = d.proofs[-1].step("tied gradient is the sum over its entries").details["tie sets"]
         lines.append("  Tie sets (entries (i, j) of T holding each weight):")
         for k in range(len(d.w)):
             entries = tied[k]
-            shown = ", ".join(f"({i},{j})" for i, j in entries[:6]) + (
+            shown = ", ".join(f"({i + b},{j + b})" for i, j in entries[:6]) + (
                 " ..." if len(entries) > 6 else ""
             )
-            lines.append(f"    w{k}: {shown}")
+            lines.append(f"    w{k + b}: {shown}")
+        if d.deltas is not None:
+            lines.append(
+                "  The tied-gradient proof below is the convolution's, with dL/dz_i as its "
+                "upstream gradient (held as delta_i where it depends on x or w)."
+            )
     lines.append("")
     lines.append("Proofs:")
     for proof in d.proofs:
         lines += ["  " + line for line in str(proof).splitlines()]
     return "\n".join(lines)
+
+
+#: An indexed name: a base of letters and the index (``x12``, ``delta0``).
+INDEXED = re.compile(r"([A-Za-z]+?)(\d+)\Z")
+
+
+class TextPrinter(StrPrinter):
+    """``str()`` for the terminal: decimals short (``0.1``, not ``0.100000000000000``;
+    the value is SymPy's 15-digit Float either way) and the index of an ``x0``-style
+    symbol counted from ``index_base``.
+
+    >>> from sympy import Float, Symbol
+    >>> TextPrinter(1).doprint(Float("0.1") * Symbol("x0") + Symbol("w2"))
+    'w3 + 0.1*x1'
+    """
+
+    def __init__(self, index_base: int = 0) -> None:
+        super().__init__({"full_prec": False})
+        self.index_base = index_base
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        match = INDEXED.match(expr.name) if self.index_base else None
+        if match is None:
+            return str(super()._print_Symbol(expr))
+        return f"{match.group(1)}{int(match.group(2)) + self.index_base}"
 
 
 class RowsView:
@@ -219,7 +344,7 @@ class RowsView:
 SHOWN_TERMS = 6
 
 
-def short_text(expr: Expr, max_terms: int = SHOWN_TERMS) -> str:
+def short_text(expr: Expr, max_terms: int = SHOWN_TERMS, show: Show = str) -> str:
     """``str(expr)``, with a long sum cut to its first and last terms (canonical order).
 
     >>> from sympy import symbols, Add
@@ -230,18 +355,18 @@ def short_text(expr: Expr, max_terms: int = SHOWN_TERMS) -> str:
         ordered = (
             sorted(expr.args, key=sympy.default_sort_key) if len(expr.args) <= 64 else expr.args
         )
-        head = " + ".join(str(t) for t in ordered[: max_terms - 1])
-        return f"{head} + ... + {ordered[-1]}  ({len(expr.args)} terms)"
-    return str(expr)
+        head = " + ".join(show(t) for t in ordered[: max_terms - 1])
+        return f"{head} + ... + {show(ordered[-1])}  ({len(expr.args)} terms)"
+    return show(expr)
 
 
-def short_list(items: list[Any], max_items: int = 8) -> str:
+def short_list(items: list[Any], max_items: int = 8, show: Show = str) -> str:
     """Comma-separated items, the middle elided past ``max_items``."""
     shown = kept(len(items), max_items)
-    return ", ".join("..." if k is None else str(items[k]) for k in shown)
+    return ", ".join("..." if k is None else show(items[k]) for k in shown)
 
 
-def matrix_text(matrix: Any, max_rows: int = 8) -> str:
+def matrix_text(matrix: Any, max_rows: int = 8, show: Show = str) -> str:
     """A matrix as aligned text, elided like the LaTeX one (only kept entries are printed)."""
     rows, cols = matrix.shape
     row_keep, col_keep = kept(rows, max_rows), kept(cols, max_rows)
@@ -249,7 +374,7 @@ def matrix_text(matrix: Any, max_rows: int = 8) -> str:
         [
             ("..." if j is None else ":")
             if i is None
-            else ("..." if j is None else str(matrix[i, j]))
+            else ("..." if j is None else show(matrix[i, j]))
             for j in col_keep
         ]
         for i in row_keep

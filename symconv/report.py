@@ -46,9 +46,9 @@ import latexify
 import sympy
 from sympy import Expr, Rational, S
 
-from symconv.core.files import write_output
+from symconv.core.files import copy_output, write_output
 from symconv.derivation import Derivation, derive
-from symconv.layout.axis import PADDING_RULES, ConvSettings
+from symconv.layout.axis import ConvSettings, padding_word
 from symconv.ops.gradients import ACTIVATIONS
 from symconv.proofs.proof import Step, check
 from symconv.render.latex import (
@@ -75,6 +75,7 @@ from symconv.render.latex import (
 PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath}
 \usepackage{amssymb}
+\usepackage{tikz}
 \allowdisplaybreaks
 \setlength{\emergencystretch}{3em}
 \ifdefined\pdfinfo\pdfinfo{/Creator (symconv)}\fi"""
@@ -401,12 +402,7 @@ def activation_step(name: str) -> Step | None:
 
 def mode_name(settings: ConvSettings) -> str | None:
     """The padding word whose rule gives these zeros, if any ("valid" first)."""
-    for word, rule in PADDING_RULES.items():
-        if rule(settings.kernel_size, settings.dilation) == settings.padding_pair:
-            if word == "same" and settings.stride != 1:
-                continue
-            return word
-    return None
+    return padding_word(settings)
 
 
 def effective_kernel(d: Derivation) -> list[Expr]:
@@ -482,7 +478,7 @@ def setup_section(d: Derivation, index_base: int, max_size: int, level: int) -> 
     word = mode_name(s)
     padded = padded_input(d)
     pad_text = rf"$(p_\ell, p_r) = ({s.left}, {s.right})$ zeros" + (
-        rf" (``{word}'')" if word else ""
+        rf" (\texttt{{{escape_text(word)}}})" if word else ""
     )
     pad_text += (
         r" around $x$; the windows read the padded input $\tilde x$"
@@ -691,12 +687,49 @@ def index_set_latex(pairs: Sequence[tuple[int, ...]], index_base: int, limit: in
     return r"\{" + ", ".join(cells) + r"\}"
 
 
+def chain_rule_part(d: Derivation, index_base: int, max_size: int) -> str:
+    r"""After an activation: ``\delta_i = dL/dz_i = g_i f'(z_i)``, each with its value
+    when it fits on a line."""
+    assert d.deltas is not None
+    names = symbol_names(list(d.deltas), index_base)
+    rows = []
+    for i in kept(len(d.deltas), max_size):
+        if i is None:
+            rows.append(r"&\;\;\vdots")
+            continue
+        ii = i + index_base
+        form = rf"\delta_{{{ii}}} = \frac{{\partial L}}{{\partial z_{{{ii}}}}} &= g_{{{ii}}}\, f'(z_{{{ii}}})"
+        candidates = [f"{form} = {terms_latex(d.deltas[i], names, n)}" for n in (6, 4, 2)]
+        rows.append(next((c for c in candidates if fits(c)), form))
+    return (
+        rf"The loss is $L = \sum_i g_i a_i$ with $a_i = f(z_i)$ ({escape_text(d.activation or '')}) "
+        r"and the upstream gradient"
+        + equation(rf"g = {row_latex(list(d.upstream or []), max_size, index_base)}")
+        + r"By the chain rule the gradient reaching the convolution's outputs is"
+        + align(rows)
+        + r"and the convolution's gradients below are those of $L = \sum_i \delta_i z_i$ "
+        r"with $\delta$ held fixed. "
+    )
+
+
 def gradients_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     assert d.grad_w is not None and d.grad_x is not None and d.upstream is not None
     t = d.band
     ties = t.tie_sets()
     limit = max(2, min(max_size, 4))
-    names = symbol_names(list(d.grad_w) + list(d.upstream), index_base)
+    # After an activation the gradients are shown in the deltas (the tied-gradient proof's
+    # own, whose upstream they are); the full expressions are Derivation.grad_w/grad_x.
+    up = "g" if d.deltas is None else r"\delta"
+    tied = d.proofs[-1]
+    grad_w, grad_x = (
+        (d.grad_w, d.grad_x)
+        if d.deltas is None
+        else (
+            tied.step("weight gradient is X^T g").lhs,
+            tied.step("input gradient is T^T g").lhs,
+        )
+    )
+    names = symbol_names(list(grad_w) + list(d.upstream), index_base)
     tie_rows, weight_rows = [], []
     for k in kept(len(d.w), max_size):
         if k is None:
@@ -708,12 +741,12 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
             rf"S_{{{kk}}} &= {index_set_latex(ties[k], index_base, limit)}, "
             rf"& |S_{{{kk}}}| &= {len(ties[k])}"
         )
-        value = d.grad_w[k]
+        value = grad_w[k]
         terms = 6
         while True:
             row = (
                 rf"\frac{{\partial L}}{{\partial w_{{{kk}}}}} &= \sum_{{(i,j) \in S_{{{kk}}}}} "
-                rf"g_i\, x_j = {terms_latex(value, names, terms)}"
+                rf"{up}_i\, x_j = {terms_latex(value, names, terms)}"
             )
             if fits(row) or terms <= 2:
                 break
@@ -721,7 +754,7 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
         weight_rows.append(row)
     columns = t.columns()
     x_rows = []
-    x_names = symbol_names(list(d.grad_x), index_base)
+    x_names = symbol_names(list(grad_x), index_base)
     for j in kept(len(d.x), max_size):
         if j is None:
             x_rows.append(r"&\;\;\vdots")
@@ -732,8 +765,8 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
             row = (
                 rf"\frac{{\partial L}}{{\partial x_{{{j + index_base}}}}} &= "
                 rf"\sum_{{i \in {index_set_latex(readers, index_base, 3)}}} "
-                rf"T_{{i{j + index_base}}}\, g_i"
-                rf" = {terms_latex(d.grad_x[j], x_names, terms) if d.grad_x[j] != 0 else '0'}"
+                rf"T_{{i{j + index_base}}}\, {up}_i"
+                rf" = {terms_latex(grad_x[j], x_names, terms) if grad_x[j] != 0 else '0'}"
             )
             if fits(row) or terms <= 2:
                 break
@@ -741,8 +774,12 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
         x_rows.append(row)
     rows_n, cols_n = t.shape
     intro = (
-        r"The loss is $L = \sum_i g_i z_i$ with the upstream gradient"
-        + equation(rf"g = {row_latex(list(d.upstream), max_size, index_base)}")
+        (
+            r"The loss is $L = \sum_i g_i z_i$ with the upstream gradient"
+            + equation(rf"g = {row_latex(list(d.upstream), max_size, index_base)}")
+            if d.deltas is None
+            else chain_rule_part(d, index_base, max_size)
+        )
         + r"Weight $w_k$ sits in every entry of its tie set $S_k$ (the entries $(i, j)$ of $T$ "
         r"that hold it), and its gradient is the sum of the contributions of all of them:"
     )
@@ -756,7 +793,7 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
         intro,
         align(tie_rows),
         align(weight_rows),
-        r"The input gradient is $T^{\top} g$; $x_j$ receives from every output $i$ whose "
+        rf"The input gradient is $T^{{\top}} {up}$; $x_j$ receives from every output $i$ whose "
         r"window reads it:",
         align(x_rows),
         zeros,
@@ -775,6 +812,7 @@ def derivation_sections(
     max_size: int = 8,
     level: int = 0,
     parts: Sequence[str] | None = None,
+    figures: bool = True,
 ) -> list[str]:
     """The report's sections for one derivation, in the question's order.
 
@@ -783,6 +821,7 @@ def derivation_sections(
     ...     print(part.splitlines()[0])
     \\section{Setup}
     \\section{Windows and sliding dot products}
+    \\section{Pictures of the layer}
     \\section{The banded matrix $T$}
     \\section{The data matrix $X$}
     \\section{Proofs}
@@ -793,6 +832,8 @@ def derivation_sections(
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 2:
         raise ValueError(f"max_size must be an integer >= 2, got {max_size!r}")
     chosen = list(PARTS) if parts is None else list(parts)
+    if not figures:
+        chosen = [p for p in chosen if p != "figures"]
     unknown = [p for p in chosen if p not in PARTS]
     if unknown:
         raise ValueError(f"unknown report parts {unknown}; choose from {list(PARTS)}")
@@ -800,12 +841,61 @@ def derivation_sections(
         if parts is not None and "gradients" in chosen:
             raise ValueError("the gradients part needs derive(..., grad=True)")
         chosen = [p for p in chosen if p != "gradients"]
-    return [PARTS[p](d, index_base, max_size, level) for p in chosen]
+    made = [PARTS[p](d, index_base, max_size, level) for p in chosen]
+    return [part for part in made if part]
+
+
+#: Layers up to this many band entries get the labelled pictures (window strip and tie
+#: pattern); bigger ones the tie pattern alone, drawn small, up to FIGURE_BAND_LIMIT.
+FIGURE_LABEL_LIMIT = 120
+FIGURE_BAND_LIMIT = 600
+
+
+def figures_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
+    """Pictures of the layer: the sliding window over the padded input for the first
+    outputs, and the tie pattern of T, one colour (and label) per weight."""
+    from symconv import figures
+
+    s = d.settings
+    options = {
+        "stride": s.stride,
+        "padding": s.padding_pair,
+        "dilation": s.dilation,
+        "flip": s.flip,
+    }
+    t = d.band
+    if t.nnz > FIGURE_BAND_LIMIT or s.padding_mode != "zeros":
+        return ""  # the pictures draw zero padding only
+    parts = []
+    if index_base:
+        parts.append(r"In the pictures indices start at $0$, as in the API.")
+    if t.nnz <= FIGURE_LABEL_LIMIT:
+        strip = figures.sliding_window(list(d.x), list(d.w), **options).to_tikz()
+        parts.append(
+            r"The window of each output over the padded input (padding cells grey), and the "
+            r"output it makes:"
+            + "\n"
+            + r"\begin{center}\resizebox{!}{0.55\textheight}{"
+            + strip
+            + r"}\end{center}"
+        )
+    picture = figures.tie_pattern(list(d.w), len(d.x), **options).to_tikz()
+    parts.append(
+        r"The tie pattern of $T$: each entry coloured by the weight it holds (and labelled "
+        r"with its index where there is room), structural zeros blank. Every row holds the "
+        r"same weights, shifted: the weights are tied, and the matrix is banded."
+        + "\n"
+        + r"\begin{center}\resizebox{0.8\linewidth}{!}{"
+        + picture
+        + r"}\end{center}"
+    )
+    return section("Pictures of the layer", *parts, level=level)
 
 
 PARTS.update(
     setup=setup_section,
     windows=windows_section,
+    figures=figures_section,
     band=banded_section,
     data=data_matrix_section,
     proofs=proofs_section,
@@ -857,9 +947,10 @@ class Report:
         title: str | None = None,
         index_base: int = 1,
         max_size: int = 8,
+        figures: bool = True,
     ) -> Report:
-        """The report of one derivation."""
-        sections = derivation_sections(d, index_base=index_base, max_size=max_size)
+        """The report of one derivation (``figures``: with pictures of the layer)."""
+        sections = derivation_sections(d, index_base=index_base, max_size=max_size, figures=figures)
         return cls(
             title if title is not None else describe_layer(d),
             tuple(sections),
@@ -902,14 +993,18 @@ def derivation_report(
     index_base: int = 1,
     max_size: int = 8,
     title: str | None = None,
+    figures: bool = True,
 ) -> str:
-    """One derivation as a standalone LaTeX document, or as a fragment to ``\\input``.
+    """One derivation as a standalone LaTeX document, or as a fragment to ``\\input``
+    (a fragment's pictures need ``\\usepackage{tikz}`` in your preamble).
 
     >>> from symconv import derive
     >>> derivation_report(derive([1, 2], [3]), standalone=False).splitlines()[1]
     '\\\\section{Setup}'
     """
-    return Report.of(d, title=title, index_base=index_base, max_size=max_size).to_latex(standalone)
+    return Report.of(
+        d, title=title, index_base=index_base, max_size=max_size, figures=figures
+    ).to_latex(standalone)
 
 
 def derivations_document(
@@ -918,6 +1013,7 @@ def derivations_document(
     title: str = "symconv derivations",
     index_base: int = 1,
     max_size: int = 8,
+    figures: bool = True,
     standalone: bool = True,
 ) -> str:
     """Several derivations in one document, one section per layer.
@@ -934,12 +1030,14 @@ def derivations_document(
         if not isinstance(d, Derivation):
             raise TypeError(f"entry {number} is a {type(d).__name__}, not a Derivation")
         sections.append(rf"\section{{Layer {number}: {escape_text(describe_layer(d))}}}")
-        sections += derivation_sections(d, index_base=index_base, max_size=max_size, level=1)
+        sections += derivation_sections(
+            d, index_base=index_base, max_size=max_size, level=1, figures=figures
+        )
     return document(title, sections) if standalone else fragment(sections)
 
 
 #: Options of :func:`layer_report` that go to the report rather than to :func:`derive`.
-REPORT_OPTIONS = ("standalone", "index_base", "max_size", "title")
+REPORT_OPTIONS = ("standalone", "index_base", "max_size", "title", "figures")
 
 
 def layer_report(x: object, w: object, **options: Any) -> str:
@@ -979,18 +1077,9 @@ def first_error(log_text: str) -> str:
 
 
 def replace_file(source: Path, target: Path) -> None:
-    """Copy ``source`` over ``target`` through a temporary file beside it and a rename."""
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Copy ``source`` over ``target`` through a temporary file beside it and a rename
+    (with the umask's permissions; an error names ``target``)."""
+    copy_output(source, target)
 
 
 def compiled_by_symconv(pdf: Path) -> bool:
@@ -1020,6 +1109,19 @@ def pdflatex_environment() -> dict[str, str]:
     return env
 
 
+def check_compile_outputs(tex: Path, *, force: bool = False) -> tuple[Path, Path]:
+    """The ``.pdf`` and ``.log`` that compiling ``tex`` writes, refused up front when they
+    are someone else's (unless ``force``): a command can check them before any work."""
+    pdf, log = tex.with_suffix(".pdf"), tex.with_suffix(".log")
+    if pdf.exists() and not force and not compiled_by_symconv(pdf):
+        raise FileExistsError(
+            f"{pdf} exists and was not compiled by symconv; pass force=True (--force)"
+        )
+    if log.exists() and not force and not tex_log(log):
+        raise FileExistsError(f"{log} exists and is not a TeX log; pass force=True (--force)")
+    return pdf, log
+
+
 def compile_pdf(
     tex_path: os.PathLike[str] | str, *, timeout: float = 120, force: bool = False
 ) -> Path:
@@ -1039,13 +1141,7 @@ def compile_pdf(
             "pdflatex is not installed; on Debian: apt-get install texlive-latex-base "
             "texlive-latex-recommended"
         )
-    pdf, log = tex.with_suffix(".pdf"), tex.with_suffix(".log")
-    if pdf.exists() and not force and not compiled_by_symconv(pdf):
-        raise FileExistsError(
-            f"{pdf} exists and was not compiled by symconv; pass force=True (--force)"
-        )
-    if log.exists() and not force and not tex_log(log):
-        raise FileExistsError(f"{log} exists and is not a TeX log; pass force=True (--force)")
+    pdf, log = check_compile_outputs(tex, force=force)
     with tempfile.TemporaryDirectory(prefix="symconv-tex-") as work:
         folder = Path(work)
         shutil.copyfile(tex, folder / "report.tex")

@@ -73,11 +73,13 @@ def test_every_report_compiles_and_is_deterministic(
     tex = tmp_path / f"{script.stem}.tex"
     assert written == [tex, tex.with_suffix(".pdf")]
     text = tex.read_text()
-    assert text.startswith(MARKER + "\n\\documentclass{article}")
+    assert text.startswith(MARKER + ", sha256 ") and text.split("\n", 1)[1].startswith(
+        "\\documentclass{article}"
+    )
     log = tex.with_suffix(".log").read_text(errors="replace")
     assert overfull_boxes(log) == []
     assert "! " not in log
-    assert loaded.build() == text[len(MARKER) + 1 :]
+    assert loaded.build() == text.split("\n", 1)[1]
 
 
 def test_question_report_states_the_answer() -> None:

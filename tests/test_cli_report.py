@@ -3,6 +3,7 @@ exit codes, and real compiles of a spread of reports."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,17 +18,19 @@ def test_report_to_stdout_defaults_to_the_question(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert out.startswith("\\documentclass{article}")
     assert out.count(r"\section{Layer") == 2
-    assert r"z_{1} &= (1, 2, 3) \cdot w' = 1 \cdot 5 + 2 \cdot 6 + 3 \cdot 7 = 38" in out
+    # Indices start at 0 by default, as in the API and `symconv derive` (issue 16).
+    assert r"z_{0} &= (1, 2, 3) \cdot w' = 1 \cdot 5 + 2 \cdot 6 + 3 \cdot 7 = 38" in out
 
 
 def test_index_base_and_fragment(capsys: pytest.CaptureFixture[str]) -> None:
     layer = ["--input", "x:4", "--kernel", "w:3"]
-    assert main(["report", *layer, "--index-base", "0", "--fragment"]) == 0
+    assert main(["report", *layer, "--fragment"]) == 0  # 0 is the default (issue 16)
     zero = capsys.readouterr().out
-    assert main(["report", *layer]) == 0
+    assert main(["report", *layer, "--index-base", "1"]) == 0
     one = capsys.readouterr().out
     assert r"\documentclass" not in zero and zero.startswith("% symconv fragment")
-    assert "z_{0} &= (x_{0}, x_{1}, x_{2})" in zero and "z_{0}" not in one
+    one_text = re.sub(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", "", one, flags=re.S)
+    assert "z_{0} &= (x_{0}, x_{1}, x_{2})" in zero and "z_{0}" not in one_text
     assert "z_{1} &= (x_{1}, x_{2}, x_{3})" in one
 
 
@@ -43,7 +46,8 @@ def test_report_file_is_written_atomically_and_foreign_files_are_kept(
 ) -> None:
     target = tmp_path / "layer.tex"
     assert main(["report", "--input", "1,2,3", "--kernel", "1,1", "-o", str(target)]) == 0
-    assert target.read_text().startswith(MARKER + "\n\\documentclass{article}")
+    header, body = target.read_text().split("\n", 1)
+    assert header.startswith(MARKER + ", sha256 ") and body.startswith("\\documentclass{article}")
     assert [p.name for p in tmp_path.iterdir()] == ["layer.tex"]  # no temporary left behind
     assert main(["report", "-o", str(target)]) == 0  # ours: replaced without --force
     foreign = tmp_path / "notes.tex"

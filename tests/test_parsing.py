@@ -4,7 +4,7 @@ import pytest
 import sympy
 from sympy import Float, Integer, Rational, Symbol
 
-from symconv.core.parsing import MAX_LENGTH, parse_padding, parse_vector
+from symconv.core.parsing import MAX_LENGTH, parse_padding, parse_vector, vector_length
 
 
 def test_grammar():
@@ -20,8 +20,20 @@ def test_grammar():
     assert list(parse_vector("x:3")) == list(sympy.symbols("x0:3"))
 
 
-def test_names_are_plain_symbols_not_sympy_constants():
-    assert list(parse_vector("E, I, pi")) == [Symbol("E"), Symbol("I"), Symbol("pi")]
+@pytest.mark.parametrize("name", ["nan", "NaN", "inf", "Infinity", "oo", "zoo", "I", "pi", "E"])
+def test_names_that_read_as_constants_are_refused(name):
+    # Issue 16: "pi" would be a plain symbol here but the number in SymPy, and "nan" a
+    # symbol here but a number to float(); both are refused rather than silently misread.
+    with pytest.raises(ValueError, match=f"name {name!r} in '1, {name}' is refused: it reads as"):
+        parse_vector(f"1, {name}")
+    assert list(parse_vector("e1, pi2, p")) == [Symbol("e1"), Symbol("pi2"), Symbol("p")]
+
+
+def test_negative_entries_and_lengths_from_the_text_alone():
+    assert list(parse_vector("-1,0,1")) == [-1, 0, 1]
+    assert list(parse_vector("-1/2, -.5")) == [Rational(-1, 2), Float("-0.5")]
+    assert vector_length("x:100000000") == 100_000_000  # no symbol is made
+    assert vector_length(" 1, 2 ,3") == 3
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy
 from sympy import Array, Matrix
@@ -38,3 +39,35 @@ def test_long_failures_are_cut_and_shapes_are_checked():
 def test_strings_are_not_evaluated():
     with pytest.raises(sympy.SympifyError):
         assert_sym_equal(["a + b"], ["a + b"])
+
+
+def test_the_natural_cases_of_issue_16(torch):
+    a = sympy.Symbol("a")
+    # a column against a flat sequence of the same length: entry by entry
+    assert_sym_equal(conv1d([1, 2, 3, 4], [5, 6, 7]), [38, 56])
+    assert_sym_equal((38, 56), conv1d([1, 2, 3, 4], [5, 6, 7]).T)
+    # numpy arrays and torch tensors are arrays, not scalars
+    assert_sym_equal(conv1d([1, 2, 3, 4], [5, 6, 7]), np.array([38, 56]))
+    assert_sym_equal(np.array([[1, 2], [3, 4]]), Matrix([[1, 2], [3, 4]]))
+    assert_sym_equal(torch.tensor([38.0, 56.0]), [38, 56])
+    assert_sym_equal(np.float64(2.0), 2)
+    with pytest.raises(AssertionError, match=r"entry \(1,\): 56 != 57"):
+        assert_sym_equal(np.array([38, 56]), [38, 57])
+    # identities that expand/cancel cannot settle are tried with simplify
+    assert_sym_equal(sympy.sin(a) ** 2 + sympy.cos(a) ** 2, 1)
+    assert_sym_equal(sympy.exp(2 * a), sympy.exp(a) ** 2)
+    with pytest.raises(AssertionError, match="expressions: sin"):
+        assert_sym_equal(sympy.sin(a) ** 2, 1)
+
+
+def test_a_flat_sequence_of_another_length_or_a_matrix_still_differs():
+    with pytest.raises(AssertionError, match=r"shapes differ: \(2, 1\) != \(3,\)"):
+        assert_sym_equal(Matrix([1, 2]), [1, 2, 3])
+    with pytest.raises(AssertionError, match=r"shapes differ: \(2, 2\) != \(4,\)"):
+        assert_sym_equal(Matrix([[1, 2], [3, 4]]), [1, 2, 3, 4])
+
+
+def test_pytest_shows_the_callers_line():
+    import inspect
+
+    assert "__tracebackhide__ = True" in inspect.getsource(assert_sym_equal)

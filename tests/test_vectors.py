@@ -7,7 +7,7 @@ import pytest
 import sympy
 from sympy import Matrix, Rational, Symbol
 
-from symconv.core.vectors import as_vector, check_name, symbolic_vector
+from symconv.core.vectors import MAX_SYMBOLS, as_vector, check_name, symbolic_vector
 
 
 def test_symbolic_vector_names():
@@ -63,6 +63,44 @@ def test_bad_names(name):
         ValueError, match="is not allowed; use a letter followed by letters or digits"
     ):
         check_name(name)
+
+
+def test_torch_tensors_are_read_like_numpy_arrays(torch):
+    assert list(as_vector(torch.tensor([1, 2, 3]))) == [1, 2, 3]
+    assert list(as_vector(torch.tensor([0.5, 2.0], requires_grad=True))) == [0.5, 2.0]
+    assert list(as_vector([torch.tensor(2), np.int64(3)])) == [2, 3]
+    with pytest.raises(ValueError, match=r"must be 1-D, got shape \(2, 2\)"):
+        as_vector(torch.zeros(2, 2))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"a": 1, "b": 2}, r"is a dict, which has no entries in order: .*list\(d.values\(\)\)"),
+        ({1, 2}, r"is a set, which has no entries in order: .*sorted\(s\)"),
+    ],
+)
+def test_unordered_containers_are_refused(values, message):
+    with pytest.raises(TypeError, match=message):
+        as_vector(values)
+
+
+def test_huge_symbolic_vectors_are_refused_from_the_size_alone(monkeypatch):
+    def no_symbols(*args, **kwargs):
+        raise AssertionError("a symbol was made before the size was checked")
+
+    monkeypatch.setattr(sympy, "symbols", no_symbols)
+    with pytest.raises(
+        ValueError,
+        match=r"symbolic_vector\('x', 100000000\) would have 100000000 symbols, about 60\.0 GB "
+        r"\(600 bytes each\); the limit is 10000000 symbols",
+    ):
+        symbolic_vector("x", 10**8)
+
+
+def test_the_benchmark_sizes_are_admitted():
+    assert len(symbolic_vector("x", 16384)) == 16384  # (16384, 9) and a 128 x 128 image
+    assert MAX_SYMBOLS >= 128 * 128
 
 
 def test_bad_length():

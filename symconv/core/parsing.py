@@ -16,6 +16,16 @@ Matrix([[x0, x1, x2]])
 Traceback (most recent call last):
 ...
 ValueError: cannot read '2+3' in '1, 2+3': an entry must be an integer (3), a fraction (2/3), a decimal (0.5) or a name (a, w1); a vector is entries joined by commas or NAME:LENGTH
+
+A decimal stays a SymPy ``Float`` (15 significant digits, as Python's float); the command
+line prints it short (``0.1``, not ``0.100000000000000``). Names that read as SymPy's
+constants or as float words (``pi``, ``E``, ``I``, ``oo``, ``nan``, ``inf``) are refused,
+since ``pi`` would be a plain symbol here but the number in SymPy:
+
+>>> parse_vector("1, pi")
+Traceback (most recent call last):
+...
+ValueError: name 'pi' in '1, pi' is refused: it reads as SymPy's constant or a float word (E, I, inf, infinity, nan, oo, pi, zoo), but here it would be a plain symbol; use another name, like p or c1
 """
 
 from __future__ import annotations
@@ -51,6 +61,10 @@ GRAMMAR = (
 #: Longest vector a command line may ask for; past it the all-size proofs fit better.
 MAX_LENGTH = 1_000_000
 
+#: Names refused as entries (compared in lowercase): SymPy's constants, which a reader
+#: takes for numbers, and the words Python's float() reads as numbers.
+RESERVED_NAMES = frozenset({"e", "i", "inf", "infinity", "nan", "oo", "pi", "zoo"})
+
 
 def parse_token(token: str, text: str) -> sympy.Expr:
     """One entry, by the grammar above."""
@@ -65,8 +79,28 @@ def parse_token(token: str, text: str) -> sympy.Expr:
     if DECIMAL.match(token):
         return sympy.Float(token)
     if NAME.match(token):
+        if token.lower() in RESERVED_NAMES:
+            raise ValueError(
+                f"name {token!r} in {text!r} is refused: it reads as SymPy's constant or a "
+                "float word (E, I, inf, infinity, nan, oo, pi, zoo), but here it would be a "
+                "plain symbol; use another name, like p or c1"
+            )
         return sympy.Symbol(token)
     raise ValueError(f"cannot read {token!r} in {text!r}: {GRAMMAR}")
+
+
+def vector_length(text: str) -> int:
+    """How many entries ``text`` asks for, read from its shape alone (no entry is made).
+
+    A size check can refuse ``x:100000000`` with this before any symbol exists.
+
+    >>> vector_length("x:1000000"), vector_length("1, 2, a")
+    (1000000, 3)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"vector_length reads a string, got {type(text).__name__}")
+    symbolic = SYMBOLIC.match(text.strip())
+    return int(symbolic.group(2)) if symbolic else text.count(",") + 1
 
 
 def parse_vector(text: str) -> Matrix:

@@ -15,7 +15,7 @@ TypeError: entry 2 of the vector is the string 'a'; strings are never evaluated:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from fractions import Fraction
 from numbers import Number
 
@@ -23,6 +23,31 @@ import sympy
 from sympy import Matrix
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+
+#: Bytes a fresh symbol costs (the Symbol, its name and SymPy's cache entry), measured
+#: with tracemalloc on CPython 3.11 and SymPy 1.14: about 550.
+BYTES_PER_SYMBOL = 600
+
+#: Most symbols one vector may hold: about 6 GB by the estimate above. The benchmark's
+#: largest inputs (16384 entries in 1-D, 128 x 128 = 16384 pixels in 2-D) are far below;
+#: past it the all-size identities of symconv.general fit better than any instance.
+MAX_SYMBOLS = 10_000_000
+
+
+def check_symbol_count(count: int, what: str) -> None:
+    """Refuse, from the size alone and before any symbol is made, a vector too big to hold.
+
+    >>> check_symbol_count(10**8, "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: x would have 100000000 symbols, about 60.0 GB (600 bytes each); the limit is 10000000 symbols: use a smaller size, or symconv.general for the identities at every size at once
+    """
+    if count > MAX_SYMBOLS:
+        raise ValueError(
+            f"{what} would have {count} symbols, about {count * BYTES_PER_SYMBOL / 1e9:.1f} GB "
+            f"({BYTES_PER_SYMBOL} bytes each); the limit is {MAX_SYMBOLS} symbols: use a "
+            "smaller size, or symconv.general for the identities at every size at once"
+        )
 
 
 def check_name(name: object) -> str:
@@ -50,6 +75,7 @@ def symbolic_vector(name: str, length: int) -> Matrix:
 
     check_name(name)
     length = as_int(length, f"length of {name}", 1)
+    check_symbol_count(length, f"symbolic_vector({name!r}, {length})")
     return Matrix(sympy.symbols(f"{name}0:{length}"))
 
 
@@ -68,6 +94,13 @@ def as_entry(value: object, where: str) -> sympy.Expr:
         return value
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
+    if (
+        not isinstance(value, Number)
+        and getattr(value, "shape", None) == ()
+        and callable(getattr(value, "item", None))
+    ):
+        # A 0-d array or tensor (an entry of a torch tensor): its Python number is meant.
+        value = value.item()  # type: ignore[attr-defined]
     if isinstance(value, Number):
         # numpy scalars are Numbers too; their Python value is what is meant.
         item = getattr(value, "item", None)
@@ -83,16 +116,26 @@ def as_entry(value: object, where: str) -> sympy.Expr:
 def as_vector(values: object, name: str = "the vector") -> Matrix:
     """Return ``values`` as a SymPy column vector, refusing strings and empty input.
 
-    Accepts lists and tuples, SymPy row or column matrices, rank-1 arrays and numpy
-    arrays.
+    Accepts lists and tuples, SymPy row or column matrices, rank-1 arrays, numpy arrays
+    and PyTorch tensors. Refuses what has no order of its entries (a dict, a set).
 
     >>> as_vector((1, 2)).T
     Matrix([[1, 2]])
+    >>> as_vector({"a": 1})
+    Traceback (most recent call last):
+    ...
+    TypeError: the vector is a dict, which has no entries in order: pass a list of values, e.g. list(d.values())
     """
     if isinstance(values, str):
         raise TypeError(
             f"{name} is the string {values!r}; strings are never evaluated: pass a list "
             "of numbers or symbols, or use symconv.parsing.parse_vector"
+        )
+    if isinstance(values, (Mapping, Set)):
+        hint = "list(d.values())" if isinstance(values, Mapping) else "sorted(s)"
+        raise TypeError(
+            f"{name} is a {type(values).__name__}, which has no entries in order: pass a "
+            f"list of values, e.g. {hint}"
         )
     if isinstance(values, sympy.MatrixBase):
         if min(values.shape) > 1:
@@ -106,7 +149,10 @@ def as_vector(values: object, name: str = "the vector") -> Matrix:
         shape = getattr(values, "shape", None)
         if shape is not None and len(shape) != 1:
             raise ValueError(f"{name} must be 1-D, got shape {tuple(shape)}")
-        entries = list(values)
+        tolist = getattr(values, "tolist", None)
+        # numpy arrays and torch tensors give Python numbers (or their objects) this way.
+        raw = tolist() if shape is not None and callable(tolist) else values
+        entries = list(raw)
     else:
         raise TypeError(f"{name} must be a sequence or a sympy vector, got {type(values).__name__}")
     if not entries:
