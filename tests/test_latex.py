@@ -288,7 +288,7 @@ def test_proof_repr_latex_is_math_for_jupyter() -> None:
         r"\text{masked step }T - \eta\, M\circ\partial L/\partial U\text{ unties the weights}"
         in shown
     )
-    assert shown.count(r"\text{holds}") == 1 + len(proof.steps) == 1 + 10
+    assert shown.count(r"\text{holds}") == 1 + len(proof.steps) == 1 + 12
 
 
 def test_derivation_repr_latex_shows_the_outputs() -> None:

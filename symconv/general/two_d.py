@@ -8,7 +8,7 @@ from typing import Any
 
 from symconv.general.theorem import GeneralProof
 from symconv.general.theorems import THEOREMS
-from symconv.proofs.law import Law
+from symconv.proofs.law import Law, as_law
 
 
 def prove_2d(**claims: Any) -> TwoDimensionalProof:
@@ -30,7 +30,7 @@ def prove_2d(**claims: Any) -> TwoDimensionalProof:
         given = {name: value for name, value in claims.items() if known[name] == position}
         parts.append(theorem(2, **given))
     steps = [
-        dataclasses.replace(step, name=Law(f"{part.title}: {step.name.source}"))
+        dataclasses.replace(step, name=Law(f"{part.title}: {as_law(step.name).source}"))
         for part in parts
         for step in part.steps
     ]

@@ -27,7 +27,9 @@ from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.channels import derive_channel_gradients, outputs, upstream_entries
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.sliding import sliding_outputs
+from symconv.proofs.definition import definition_step, gradient_definition_steps, layer_pairs
 from symconv.proofs.proof import Proof, Step, check, observe
+from symconv.proofs.references import Pairs
 from symconv.proofs.tied import tied_weight_steps
 
 
@@ -164,6 +166,16 @@ def prove_channels(
             labels=labels,
         ),
         *block_steps(layer, t),
+        definition_step(
+            y,
+            channel_pairs(
+                layer, {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+            ),
+            layer.x,
+            layer.w,
+            labels=labels,
+            extra=[[biases[n // p_size]] for n in range(len(y))] if biases is not None else None,
+        ),
     ]
     return Proof(
         title=f"Matrix form of a multi-channel {dims}-D convolution layer",
@@ -173,6 +185,17 @@ def prove_channels(
         ),
         steps=steps,
         assumptions=(r"$\operatorname{vec}$ flattens channel-major, then row-major",),
+    )
+
+
+def channel_pairs(layer: ChannelLayer, request: dict[str, object]) -> list[Pairs]:
+    """The definition's pairs of a multi-channel layer (groups assigned by slicing)."""
+    s = layer.layout
+    return layer_pairs(
+        layer.input_shape[1:],
+        layer.kernel_shape[2:],
+        request,
+        channels=(s.in_channels, s.out_channels, s.groups),
     )
 
 
@@ -258,6 +281,17 @@ def prove_channel_gradients(
         derived.grad_x,
         derived.grad_w,
         closed_w,
+        weight_labels=weight_labels,
+        input_labels=input_labels,
+    )
+    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    steps += gradient_definition_steps(
+        channel_pairs(layer, request),
+        derived.grad_w,
+        derived.grad_x,
+        layer.x,
+        layer.w,
+        g,
         weight_labels=weight_labels,
         input_labels=input_labels,
     )

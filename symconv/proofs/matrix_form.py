@@ -8,7 +8,7 @@ Examples
 >>> proof.holds
 True
 >>> [step.name for step in proof.steps]
-['banded product', 'data-matrix product', 'dense banded product', 'flip']
+['banded product', 'data-matrix product', 'dense banded product', 'flip', 'agrees with the definition']
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from symconv.layout.axis import ConvSettings, WindowLayout
 from symconv.ops.banded import BandedMatrix, band_from_settings, band_times
 from symconv.ops.datamatrix import data_times_by_rows
 from symconv.ops.sliding import settings_for, sliding_outputs
+from symconv.proofs.definition import definition_step, layer_pairs
 from symconv.proofs.proof import Proof, Step, check
 from symconv.proofs.references import textbook_convolution
 
@@ -146,7 +147,9 @@ def matrix_form_steps(
             )
         )
     if settings.flip:
-        reference = textbook_convolution(x, w, settings)
+        # The text-book definition pads with zeros: a padding mode reads inputs there.
+        zeros = getattr(settings, "padding_mode", "zeros") == "zeros"
+        reference = textbook_convolution(x, w, settings) if zeros else None
         if reference is not None:
             steps.append(
                 check(
@@ -199,6 +202,7 @@ def prove_matrix_form(
     flip: object = False,
     matrix: object = None,
     data_matrix: object = None,
+    padding_mode: object = "zeros",
 ) -> Proof:
     """Prove ``conv1d(x, w) == conv_matrix(w, len(x)) * x == im2col(x, K) * w``.
 
@@ -220,8 +224,20 @@ def prove_matrix_form(
     """
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     steps = matrix_form_steps(list(xs), list(ws), settings, matrix, data_matrix)
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+    steps.append(
+        definition_step(
+            steps[0].lhs, layer_pairs((len(xs),), (len(ws),), request), list(xs), list(ws)
+        )
+    )
     kind = "convolution (flipped kernel)" if settings.flip else "cross-correlation"
     return Proof(
         title="Matrix form of a 1-D convolution layer",
@@ -240,6 +256,10 @@ def prove_matrix_form(
         steps=steps,
         assumptions=(
             rf"${settings.left}$ zeros on the left and ${settings.right}$ on the right, "
-            r"folded into $T$",
+            r"folded into $T$"
+            if settings.padding_mode == "zeros"
+            else rf"${settings.left}$ on the left and ${settings.right}$ on the right padded "
+            rf"by the {settings.padding_mode} mode, each tap's weight folded into the "
+            r"column of the input it reads",
         ),
     )

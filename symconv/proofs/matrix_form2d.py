@@ -19,6 +19,7 @@ from symconv.core.images import as_image
 from symconv.layout.grid import ConvSettings2D, layout, settings_for_images
 from symconv.ops.banded import BandedMatrix, Entry, band_from_settings
 from symconv.ops.conv2d import row_bands
+from symconv.proofs.definition import definition_step, layer_pairs
 from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT, derived_outputs
 from symconv.proofs.proof import Proof, Step, check, observe
 from symconv.proofs.references import textbook_convolution2d
@@ -165,10 +166,21 @@ def prove_matrix_form2d(
     im2col product
     dense doubly-block Toeplitz product
     flip
+    agrees with the definition
     """
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
     settings = settings_for_images(image, kernel, stride, padding, dilation, flip)
     steps = matrix_form_steps2d(list(image), list(kernel), settings)
+    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    steps.append(
+        definition_step(
+            steps[0].lhs,
+            layer_pairs(image.shape, kernel.shape, request),
+            list(image),
+            list(kernel),
+            labels=steps[0].labels,
+        )
+    )
     return Proof(
         title="Matrix form of a 2-D convolution layer",
         statement=(

@@ -57,13 +57,13 @@ class Step:
     entries) and is read-only.
     """
 
-    name: Law
+    name: str  # a Law after construction
     lhs: tuple[Expr, ...] = ()
     rhs: tuple[Expr, ...] = ()
     holds: bool
     method: str
     kind: StepKind = "entries"
-    law: Law = Law("")
+    law: str = ""  # a Law after construction
     labels: tuple[Any, ...] = ()
     mismatch: tuple[Any, Expr | None, Expr | None] | None = None
     details: Mapping[str, Any] = field(default_factory=frozen_details, compare=False)

@@ -9,14 +9,17 @@ import the layout or ops layers (an import-linter contract keeps it so).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from itertools import repeat
 from math import prod
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import sympy
 from sympy import Expr
 
-from symconv.core.engine import dot
+from symconv.core.engine import dot, same
 
 if TYPE_CHECKING:  # annotations only: a reference reads the layer's numbers, not its rule
     from symconv.layout.axis import ConvSettings
@@ -111,3 +114,350 @@ def scatter(layer: TransposedLayer) -> list[Expr]:
     if layer.bias is not None:
         result = [sympy.Add(v, layer.bias[n // size_out]) for n, v in enumerate(result)]
     return result
+
+
+# --- the literal definition, at the level of indices ---------------------------------------
+#
+# Everything below restates the layer from its definition, on purpose, sharing no code
+# with symconv.layout or symconv.ops: the padding words are resolved again from the
+# frameworks' rules, the input is padded explicitly (a longer index array with the zeros
+# written in), the kernel is dilated explicitly (holes between its taps), the window slides
+# at stride 1 by a plain double loop and every s-th output is kept, and channels are
+# assigned to groups by slicing. What comes out is, for each output, the multiset of
+# (input index, weight index) pairs it multiplies, as plain ints: comparing them with the
+# factors of each derived output costs a pass over its terms, never another SymPy sum.
+
+Pairs = list[tuple[int, int]]
+
+#: A SymPy object's arguments without the ``args`` property's Python call.
+ARGS = attrgetter("_args")
+
+
+def literal_padding(
+    request: object, kernel_size: int, dilation: int, length: int, stride: int
+) -> tuple[int, int]:
+    """(left, right) zeros of a padding request, by each framework's stated rule."""
+    reach = dilation * (kernel_size - 1)
+    if isinstance(request, str):
+        if request == "valid":
+            return 0, 0
+        if request == "full":
+            return reach, reach
+        if request == "same":  # PyTorch: the odd zero goes on the right
+            return reach // 2, reach - reach // 2
+        if request in ("same_upper", "same_lower"):  # ONNX auto_pad, TensorFlow, JAX
+            outputs = -(-length // stride)
+            total = max((outputs - 1) * stride + reach + 1 - length, 0)
+            small, big = total // 2, total - total // 2
+            return (small, big) if request == "same_upper" else (big, small)
+        raise ValueError(f"the literal definition does not know the padding word {request!r}")
+    if isinstance(request, (tuple, list)):
+        return int(request[0]), int(request[1])
+    return int(request), int(request)  # type: ignore[call-overload]
+
+
+#: What a padded position outside the input reads, per PyTorch padding mode (``F.pad``):
+#: nothing (a zero), the mirror image without the edge, the edge, or the other end.
+MODE_READS: dict[str, Callable[[int, int], int | None]] = {
+    "zeros": lambda j, n: None,
+    "reflect": lambda j, n: -j if j < 0 else 2 * (n - 1) - j,
+    "replicate": lambda j, n: 0 if j < 0 else n - 1,
+    "circular": lambda j, n: j % n,
+}
+
+
+def literal_axis(
+    length: int,
+    kernel_size: int,
+    stride: int,
+    padding: object,
+    dilation: int,
+    flip: bool,
+    mode: str = "zeros",
+) -> list[Pairs]:
+    """Per output of one axis, its (input index, kernel index) pairs, by the definition:
+    the padded input written out as an index array (``None`` for a zero)."""
+    left, right = literal_padding(padding, kernel_size, dilation, length, stride)
+    read = MODE_READS[mode]
+    padded: list[int | None] = (
+        [read(j, length) for j in range(-left, 0)]
+        + list(range(length))
+        + [read(j, length) for j in range(length, length + right)]
+    )
+    dilated: list[int | None] = []
+    for k in range(kernel_size):
+        dilated.append(kernel_size - 1 - k if flip else k)
+        if k < kernel_size - 1:
+            dilated += [None] * (dilation - 1)
+    every = []
+    for start in range(len(padded) - len(dilated) + 1):
+        every.append(
+            [
+                (j, k)
+                for j, k in zip(padded[start : start + len(dilated)], dilated)
+                if j is not None and k is not None
+            ]
+        )
+    return every[::stride]
+
+
+def literal_pairs(
+    input_shape: Sequence[int],
+    kernel_shape: Sequence[int],
+    *,
+    stride: Sequence[int],
+    padding: Sequence[object],
+    dilation: Sequence[int],
+    flip: bool,
+    channels: tuple[int, int, int] | None = None,
+    mode: str = "zeros",
+) -> tuple[tuple[int, ...], list[Pairs]]:
+    """The output shape and, per output (row-major, channel first), its pairs of flat
+    input index (channel-major, row-major) and flat weight index (PyTorch's
+    ``(C_out, C_in/groups, k...)`` order). ``channels`` is ``(C_in, C_out, groups)``."""
+    axes = [
+        literal_axis(n, k, s, p, d, flip, mode)
+        for n, k, s, p, d in zip(input_shape, kernel_shape, stride, padding, dilation)
+    ]
+    spatial_out = tuple(len(a) for a in axes)
+    spatial: list[Pairs] = []
+    for combo in itertools.product(*axes):
+        pairs = []
+        for taps in itertools.product(*combo):
+            j = k = 0
+            for axis, (j_a, k_a) in enumerate(taps):
+                j, k = j * input_shape[axis] + j_a, k * kernel_shape[axis] + k_a
+            pairs.append((j, k))
+        spatial.append(pairs)
+    if channels is None:
+        return spatial_out, spatial
+    c_in, c_out, groups = channels
+    size_in, size_k = prod(input_shape), prod(kernel_shape)
+    per_group_in, per_group_out = c_in // groups, c_out // groups
+    result: list[Pairs] = []
+    for o in range(c_out):
+        group = range(c_in)[o // per_group_out * per_group_in :][:per_group_in]  # slicing
+        for window in spatial:
+            result.append(
+                [
+                    (c * size_in + j, ((o * per_group_in) + n) * size_k + k)
+                    for n, c in enumerate(group)
+                    for j, k in window
+                ]
+            )
+    return (c_out, *spatial_out), result
+
+
+def factor_pairs(
+    expr: Expr, left: dict[int, int], right: dict[int, int], extra: dict[int, int]
+) -> Counter[tuple[int, int]] | None:
+    """The multiset of (left index, right index) pairs of a sum of products ``l * r``
+    (and of single ``extra`` symbols, as ``(-1, index)``), or None if a term is anything
+    else. The index maps are keyed by ``id`` of the symbols: a term's factors are the
+    very objects the layer was given, and an ``id`` is hashed without running SymPy code.
+    Reads each term's factors; builds nothing."""
+    found: Counter[tuple[int, int]] = Counter()
+    for term in sympy.Add.make_args(expr):
+        args = term.args
+        if type(term) is sympy.Mul and len(args) == 2:
+            coefficient, (a, b) = 1, args
+        elif id(term) in extra:
+            found[(-1, extra[id(term)])] += 1
+            continue
+        elif term == 0:
+            continue
+        else:
+            number, factors = term.as_coeff_mul()
+            if len(factors) != 2 or not number.is_Integer or number < 1:
+                return None
+            coefficient, (a, b) = int(number), factors
+        j, k = left.get(id(a)), right.get(id(b))
+        if j is None or k is None:
+            j, k = left.get(id(b)), right.get(id(a))
+            if j is None or k is None:
+                return None
+        found[(j, k)] += coefficient
+    return found
+
+
+def symbol_indices(
+    expr: Expr, left: dict[int, int], right: dict[int, int]
+) -> tuple[list[int], list[int]] | None:
+    """The fast path of :func:`factor_pairs`: for a sum whose every term is a product of
+    one left and one right symbol, their indices as two aligned lists (read with C-level
+    ``map``, no Python loop per term); None when any term is something else (a number,
+    a coefficient, a bias), for :func:`factor_pairs` to read term by term."""
+    if expr is sympy.S.Zero:
+        return [], []
+    terms = expr._args if type(expr) is sympy.Add else (expr,)
+    if set(map(type, terms)) != {sympy.Mul}:
+        return None
+    factors = list(map(ARGS, terms))
+    if set(map(len, factors)) != {2}:
+        return None
+    firsts, seconds = zip(*factors)
+    for a, b in ((firsts, seconds), (seconds, firsts)):
+        # SymPy orders a product's factors by name: the right symbol may come first.
+        try:
+            return list(map(left.__getitem__, map(id, a))), list(map(right.__getitem__, map(id, b)))
+        except KeyError:
+            continue
+    return None
+
+
+def distinct_symbols(values: Sequence[Expr]) -> dict[int, int] | None:
+    """Index of each entry, keyed by ``id``, if all are distinct plain symbols (else None)."""
+    index = {id(v): n for n, v in enumerate(values) if isinstance(v, sympy.Symbol)}
+    if len(index) != len(values) or len(set(values)) != len(values):
+        return None
+    return index
+
+
+def agreement(
+    derived: Sequence[Expr],
+    expected: Sequence[Pairs],
+    left: Sequence[Expr],
+    right: Sequence[Expr],
+    extra: Sequence[Sequence[Expr]] | None = None,
+) -> tuple[int, Expr, Expr] | tuple[str, Expr | None, Expr | None] | None:
+    """The first output whose terms differ from the definition's pairs, as a mismatch
+    ``(position, derived, definition)``, or None. Symbolic entries are compared by
+    their index pairs; numbers by the value of the definition's sum, built only then."""
+    if len(derived) != len(expected):
+        where = min(len(derived), len(expected))
+        return (
+            f"length {len(derived)} != {len(expected)}",
+            derived[where] if where < len(derived) else None,
+            written_out(expected[where], left, right, extra, where)
+            if where < len(expected)
+            else None,
+        )
+    left_index, right_index = distinct_symbols(left), distinct_symbols(right)
+    symbolic = (
+        left_index is not None
+        and right_index is not None
+        and not set(left_index) & set(right_index)
+    )
+    extra_index: dict[int, int] = {}
+    if extra is not None and symbolic:
+        # A bias symbol appears in every output of its channel: index the distinct ones.
+        distinct = list(dict.fromkeys(v for values in extra for v in values))
+        extra_index = {id(v): n for n, v in enumerate(distinct) if isinstance(v, sympy.Symbol)}
+        symbolic = len(extra_index) == len(distinct) and not set(extra_index) & (
+            set(left_index or ()) | set(right_index or ())
+        )
+    for n, (value, pairs) in enumerate(zip(derived, expected)):
+        if symbolic:
+            assert left_index is not None and right_index is not None
+            if extra is None:
+                found_pairs = symbol_indices(value, left_index, right_index)
+                if found_pairs is not None and len(found_pairs[0]) == len(pairs):
+                    wanted_set = set(pairs)
+                    if len(wanted_set) == len(pairs) and wanted_set == set(zip(*found_pairs)):
+                        continue  # as many distinct terms as pairs, the same pairs: a match
+            found = factor_pairs(value, left_index, right_index, extra_index)
+            wanted = Counter(pairs)
+            if extra is not None:
+                for symbol in extra[n]:
+                    wanted[(-1, extra_index[id(symbol)])] += 1
+            if found == wanted:
+                continue
+        else:
+            literal = written_out(pairs, left, right, extra, n)
+            if same(value, literal)[0]:
+                continue
+        return n, value, written_out(pairs, left, right, extra, n)
+    return None
+
+
+def written_out(
+    pairs: Pairs,
+    left: Sequence[Expr],
+    right: Sequence[Expr],
+    extra: Sequence[Sequence[Expr]] | None,
+    n: int,
+) -> Expr:
+    """The definition's sum for one output, built with SymPy's own ``Add`` (to show it)."""
+    terms = [left[j] * right[k] for j, k in pairs]
+    if extra is not None:
+        terms += list(extra[n])
+    return sympy.Add(*terms)
+
+
+def per_axis(value: object, dims: int) -> tuple[object, ...]:
+    """A request's value for each axis: one value for all, or one per axis (restated from
+    PyTorch's convention, not read from the layout)."""
+    if dims == 1:
+        return (value,)
+    if isinstance(value, str) or not isinstance(value, (tuple, list)):
+        return (value,) * dims
+    return tuple(value)
+
+
+def gradient_pairs(
+    forward: Sequence[Pairs], inputs: int, weights: int
+) -> tuple[list[Pairs], list[Pairs]]:
+    """From the forward pairs of each output i, the pairs of ``dL/dw_k = sum g_i x_j``
+    (``(i, j)`` for each k) and of ``dL/dx_j = sum g_i w_k`` (``(i, k)`` for each j)."""
+    by_weight: list[Pairs] = [[] for _ in range(weights)]
+    by_input: list[Pairs] = [[] for _ in range(inputs)]
+    for i, pairs in enumerate(forward):
+        for j, k in pairs:
+            by_weight[k].append((i, j))
+            by_input[j].append((i, k))
+    return by_weight, by_input
+
+
+def scattered_length(
+    in_length: int, kernel_size: int, stride: int, padding: object, dilation: int, extra: int
+) -> tuple[int, int]:
+    """The output length of a transposed convolution two ways, from the request alone:
+    scattering every ``y[i] w[k]`` to ``i*s + k*d`` literally (the furthest position
+    written, less the cropped padding, plus ``output_padding`` zeros), and PyTorch's
+    formula ``(L_in - 1)*s - p_l - p_r + d*(K - 1) + output_padding + 1``."""
+    if isinstance(padding, int):
+        left = right = padding
+    else:
+        left, right = padding  # type: ignore[misc]
+    written = {i * stride + k * dilation for i in range(in_length) for k in range(kernel_size)}
+    scattered = max(written) + 1 - left - right + extra
+    formula = (in_length - 1) * stride - left - right + dilation * (kernel_size - 1) + extra + 1
+    return scattered, formula
+
+
+def gradients_agree(
+    forward: Sequence[Pairs],
+    grad_w: Sequence[Expr],
+    grad_x: Sequence[Expr],
+    x: Sequence[Expr],
+    w: Sequence[Expr],
+    g: Sequence[Expr],
+) -> bool:
+    """The fast, whole-layer form of the gradient comparison: the triples (i, j, k) of
+    the definition (output i multiplies x_j by w_k) are exactly those read off the
+    derived gradients, ``g_i x_j`` in ``dL/dw_k`` and ``g_i w_k`` in ``dL/dx_j``, each
+    once. False sends the caller to the entry-by-entry comparison, which names the first
+    entry that differs."""
+    g_index, x_index, w_index = distinct_symbols(g), distinct_symbols(x), distinct_symbols(w)
+    if g_index is None or x_index is None or w_index is None:
+        return False
+    if set(g_index) & (set(x_index) | set(w_index)) or set(x_index) & set(w_index):
+        return False
+    triples = {(i, j, k) for i, pairs in enumerate(forward) for j, k in pairs}
+    if len(triples) != sum(map(len, forward)):
+        return False  # a pair read twice (a padding mode): compare entry by entry
+    for entries, inner, as_triple in (
+        (grad_w, x_index, lambda i, other, n: zip(i, other, repeat(n))),
+        (grad_x, w_index, lambda i, other, n: zip(i, repeat(n), other)),
+    ):
+        found: set[tuple[int, int, int]] = set()
+        count = 0
+        for n, value in enumerate(entries):
+            read = symbol_indices(value, g_index, inner)
+            if read is None:
+                return False
+            found.update(as_triple(read[0], read[1], n))
+            count += len(read[0])
+        if count != len(triples) or found != triples:
+            return False
+    return True

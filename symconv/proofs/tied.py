@@ -38,6 +38,7 @@ from symconv.ops.banded import BandedMatrix, Entry, band_from_settings
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.gradients import derive_gradients
 from symconv.ops.sliding import settings_for
+from symconv.proofs.definition import gradient_definition_steps, layer_pairs
 from symconv.proofs.proof import Proof, Step, check, observe
 
 #: Above this many entries the untied matrix U is checked on the band and one structural
@@ -472,6 +473,17 @@ def prove_tied_gradients(
             )
         ),
         show_loss=True,
+    )
+    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    steps += gradient_definition_steps(
+        layer_pairs((len(xs),), (len(ws),), request),
+        derived.grad_w,
+        derived.grad_x,
+        x_list,
+        list(ws),
+        g_list,
+        weight_labels=[(k,) for k in range(len(ws))],
+        input_labels=[(j,) for j in range(len(xs))],
     )
     return Proof(
         title="Tied-weight gradients of a 1-D convolution layer",

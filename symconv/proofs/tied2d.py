@@ -21,6 +21,7 @@ from symconv.core.images import as_image
 from symconv.layout.grid import ConvSettings2D, layout, settings_for_images
 from symconv.ops.conv2d import upstream_image
 from symconv.ops.gradients import derive_gradients
+from symconv.proofs.definition import gradient_definition_steps, layer_pairs
 from symconv.proofs.proof import Proof
 from symconv.proofs.tied import tied_weight_steps
 
@@ -100,6 +101,17 @@ def prove_tied_gradients2d(
         derived.grad_x,
         derived.grad_w,
         weight_gradient_closed_form(x_list, g_list, settings),
+        weight_labels=[divmod(n, kw) for n in range(len(k_list))],
+        input_labels=[divmod(n, width) for n in range(len(x_list))],
+    )
+    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    steps += gradient_definition_steps(
+        layer_pairs(image.shape, kernel.shape, request),
+        derived.grad_w,
+        derived.grad_x,
+        x_list,
+        k_list,
+        g_list,
         weight_labels=[divmod(n, kw) for n in range(len(k_list))],
         input_labels=[divmod(n, width) for n in range(len(x_list))],
     )

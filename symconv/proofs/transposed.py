@@ -19,6 +19,9 @@ import sympy
 from sympy import Dummy, Expr, Matrix, S
 
 from symconv.core.engine import in_session
+from symconv.core.images import as_image
+from symconv.core.tensors import as_tensor, rank_of
+from symconv.core.vectors import as_vector
 from symconv.layout.axis import conv_settings
 from symconv.layout.channels import ChannelLayer
 from symconv.layout.grid import ConvSettings2D
@@ -28,8 +31,8 @@ from symconv.ops.channels import derive_channel_gradients
 from symconv.ops.sliding import sliding_outputs
 from symconv.ops.transposed import padded_upstream
 from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT
-from symconv.proofs.proof import Proof, Step, check, observe
-from symconv.proofs.references import scatter
+from symconv.proofs.proof import Proof, Step, check
+from symconv.proofs.references import per_axis, scatter, scattered_length
 
 
 def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
@@ -80,9 +83,18 @@ def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
     return kept
 
 
-def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> list[Step]:
+def transposed_steps(
+    layer: TransposedLayer,
+    t: BandedMatrix | None = None,
+    request: dict[str, object] | None = None,
+) -> list[Step]:
     """The claims of :func:`prove_transposed` for a resolved layer, against the forward
-    layer's band ``t`` (built from the layer unless given, so a test can give a wrong one)."""
+    layer's band ``t`` (built from the layer unless given, so a test can give a wrong one).
+
+    ``request`` is the call as the user made it (``in_shape`` of y, ``stride``,
+    ``padding``, ``dilation``, ``output_padding``): the output length is compared with
+    the length a literal scatter writes and with PyTorch's formula, both from it alone;
+    without it the layer's own axes stand in (an observation, not a proof)."""
     out = scatter(layer)
     forward = layer.forward_layout
     if t is None:
@@ -99,19 +111,7 @@ def transposed_steps(layer: TransposedLayer, t: BandedMatrix | None = None) -> l
     if not layer.channels and len(layer.axes) == 1:
         labels = [(j,) for j in range(len(out))]
     steps = [
-        observe(
-            "output length",
-            all(
-                axis.output_length == n + e
-                for axis, n, e in zip(layer.axes, layer.in_shape, layer.extras, strict=True)
-            ),
-            law=(
-                r"$L = (L_{\mathrm{in}} - 1)\, s - p_l - p_r + d(K - 1) + a + 1$ with $a$ the "
-                r"output padding, and the forward layer on length $L$ has "
-                r"$L_{\mathrm{in}} + \lfloor a/s \rfloor$ outputs"
-            ),
-            details={"output shape": layer.out_shape, "forward outputs past y": layer.extras},
-        ),
+        length_step(layer, request),
         check(
             r"transposed convolution is $C^{\top} y$",
             out,
@@ -216,7 +216,14 @@ def prove_transposed(
         output_padding=output_padding,
         dilation=dilation,
     )
-    return transposed_proof(layer, "1-D")
+    request = {
+        "in_shape": spatial_shape(y, w, 1),
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "output_padding": output_padding,
+    }
+    return transposed_proof(layer, "1-D", request)
 
 
 @in_session
@@ -250,10 +257,91 @@ def prove_transposed2d(
         output_padding=output_padding,
         dilation=dilation,
     )
-    return transposed_proof(layer, "2-D")
+    request = {
+        "in_shape": spatial_shape(y, w, 2),
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "output_padding": output_padding,
+    }
+    return transposed_proof(layer, "2-D", request)
 
 
-def transposed_proof(layer: TransposedLayer, kind: str) -> Proof:
+def spatial_shape(y: object, w: object, dims: int) -> tuple[int, ...]:
+    """y's spatial shape read from the input itself (not from the resolved axes)."""
+    if rank_of(w) == dims + 2:
+        return as_tensor(y, dims + 1, "input y")[0][1:]
+    if dims == 1:
+        return (len(as_vector(y, "input y")),)
+    return tuple(as_image(y, "input y").shape)
+
+
+def length_step(layer: TransposedLayer, request: dict[str, object] | None) -> Step:
+    """The output shape the layer was resolved to, against the literal scatter's length
+    and PyTorch's formula, per axis."""
+    law = (
+        r"$L = (L_{\mathrm{in}} - 1)\, s - p_l - p_r + d(K - 1) + a + 1$ with $a$ the "
+        r"output padding: the length a literal scatter of every $y_i w_k$ writes, and "
+        r"PyTorch's formula"
+    )
+    machinery = layer.out_shape
+    if request is None:
+        # The output padding is not kept per axis: read back from the resolved length,
+        # which makes this an observation of the axes, not a proof of them.
+        axes = [
+            (
+                n,
+                a.kernel_size,
+                a.stride,
+                a.padding_pair,
+                a.dilation,
+                a.input_length
+                - ((n - 1) * a.stride - a.left - a.right + a.dilation * (a.kernel_size - 1) + 1),
+            )
+            for a, n in zip(layer.axes, layer.in_shape, strict=True)
+        ]
+        law += " (from the resolved axes: an observation)"
+    else:
+        dims = len(layer.axes)
+        shape = request["in_shape"]
+        axes = list(
+            zip(
+                shape,  # type: ignore[call-overload]
+                layer.kernel_shape,
+                per_axis(request["stride"], dims),
+                per_axis(request["padding"], dims) if dims > 1 else (request["padding"],),
+                per_axis(request["dilation"], dims),
+                per_axis(request["output_padding"], dims),
+                strict=True,
+            )
+        )
+    lengths = [scattered_length(*axis) for axis in axes]  # type: ignore[arg-type]
+    scattered = tuple(s for s, _ in lengths)
+    formula = tuple(f for _, f in lengths)
+    holds = machinery == scattered == formula
+    return Step(
+        name="output length",
+        lhs=tuple(sympy.Integer(n) for n in machinery),
+        rhs=tuple(sympy.Integer(n) for n in scattered),
+        holds=holds,
+        method="integers",
+        kind="entries",
+        law=law,
+        labels=tuple((axis,) for axis in range(len(machinery))),
+        mismatch=None
+        if holds
+        else ("output shape", sympy.Tuple(*machinery), sympy.Tuple(*scattered, *formula)),
+        details={
+            "scattered": scattered,
+            "formula": formula,
+            "forward outputs past y": layer.extras,
+        },
+    )
+
+
+def transposed_proof(
+    layer: TransposedLayer, kind: str, request: dict[str, object] | None = None
+) -> Proof:
     return Proof(
         title=f"A {kind} transposed convolution is the transpose of the convolution matrix",
         statement=(
@@ -262,7 +350,7 @@ def transposed_proof(layer: TransposedLayer, kind: str) -> Proof:
             r"the forward convolution with the same stride, padding and dilation on inputs "
             r"of the output's shape."
         ),
-        steps=transposed_steps(layer),
+        steps=transposed_steps(layer, request=request),
         assumptions=(
             ("vec flattens channel-major, then row-major",)
             if layer.channels or len(layer.axes) > 1
