@@ -198,9 +198,10 @@ def derive(
         d.upstream = gs
         if f is None or f is identity:
             tied = prove_tied_gradients(xs, ws, gs, **options)
-            # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx.
-            d.grad_w = Matrix(tied.step("weight gradient is X^T g").lhs)
-            d.grad_x = Matrix(tied.step("input gradient is T^T g").lhs)
+            # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx
+            # (named X^T g, or rev(X^T g) for a flipped kernel).
+            d.grad_w = Matrix(tied.steps[0].lhs)
+            d.grad_x = Matrix(tied.steps[1].lhs)
         else:
             chain = layer_gradients(xs, ws, activation=f, upstream=gs, **options)
             d.deltas, d.grad_w, d.grad_x = chain.deltas, chain.grad_w, chain.grad_x

@@ -725,8 +725,8 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
         (d.grad_w, d.grad_x)
         if d.deltas is None
         else (
-            tied.step("weight gradient is X^T g").lhs,
-            tied.step("input gradient is T^T g").lhs,
+            tied.steps[0].lhs,  # dL/dw (X^T g, or rev(X^T g) when flipped)
+            tied.steps[1].lhs,  # dL/dx = T^T g
         )
     )
     names = symbol_names(list(grad_w) + list(d.upstream), index_base)

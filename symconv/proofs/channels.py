@@ -283,6 +283,11 @@ def prove_channel_gradients(
         closed_w,
         weight_labels=weight_labels,
         input_labels=input_labels,
+        weight_name=(
+            r"weight gradient is $\operatorname{rev}(X^{\top} g)$"
+            if s.flip
+            else r"weight gradient is $X^{\top} g$"
+        ),
     )
     request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
     steps += gradient_definition_steps(

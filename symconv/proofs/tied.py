@@ -266,6 +266,7 @@ def tied_weight_steps(
         r"$\partial L/\partial w = X^{\top} g$"
     ),
     show_loss: bool = False,
+    weight_name: str = r"weight gradient is $X^{\top} g$",
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
@@ -276,7 +277,7 @@ def tied_weight_steps(
     t = band_from_settings(w, settings)
     steps = [
         check(
-            r"weight gradient is $X^{\top} g$",
+            weight_name,
             grad_w,
             closed_w,
             law=weight_law,
@@ -473,6 +474,12 @@ def prove_tied_gradients(
             )
         ),
         show_loss=True,
+        # With w' = rev(w) the windows meet w', so dL/dw reads X^T g backwards.
+        weight_name=(
+            r"weight gradient is $\operatorname{rev}(X^{\top} g)$"
+            if settings.flip
+            else r"weight gradient is $X^{\top} g$"
+        ),
     )
     request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
     steps += gradient_definition_steps(

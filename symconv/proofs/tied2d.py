@@ -103,6 +103,11 @@ def prove_tied_gradients2d(
         weight_gradient_closed_form(x_list, g_list, settings),
         weight_labels=[divmod(n, kw) for n in range(len(k_list))],
         input_labels=[divmod(n, width) for n in range(len(x_list))],
+        weight_name=(
+            r"weight gradient is $\operatorname{rot180}(X^{\top} g)$"
+            if settings.flip
+            else r"weight gradient is $X^{\top} g$"
+        ),
     )
     request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
     steps += gradient_definition_steps(
