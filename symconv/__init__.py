@@ -51,14 +51,39 @@ from symconv.ops.gradients import (
 )
 from symconv.ops.sliding import conv1d, windows
 from symconv.ops.transposed import conv_transpose1d, conv_transpose2d, conv_transpose_matrix
+from symconv.ops.unshared import (
+    UnsharedLayer,
+    locally_connected1d,
+    locally_connected2d,
+    locally_connected_layer,
+    tiled_conv1d,
+    tiled_conv2d,
+    tiled_layer,
+    unshared_band,
+    unshared_grads,
+    unshared_im2col,
+    unshared_outputs,
+)
 from symconv.proofs.channels import prove_channel_gradients, prove_channels
 from symconv.proofs.convolution_theorem import prove_convolution_theorem
+from symconv.proofs.equivariance import (
+    prove_dilated_is_zero_inserted,
+    prove_strided_is_subsampled,
+    prove_tied_is_convolution,
+    prove_translation_equivariance,
+)
 from symconv.proofs.matrix_form import prove_matrix_form
 from symconv.proofs.matrix_form2d import prove_matrix_form2d
 from symconv.proofs.proof import Proof, Step
 from symconv.proofs.tied import prove_tied_gradients
 from symconv.proofs.tied2d import prove_tied_gradients2d
 from symconv.proofs.transposed import prove_transposed, prove_transposed2d
+from symconv.proofs.unshared import (
+    LayerComparison,
+    compare_layers,
+    prove_locally_connected,
+    prove_tiled,
+)
 
 __version__ = "0.1.0"
 
@@ -98,6 +123,25 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "UnsharedLayer",
+    "locally_connected1d",
+    "locally_connected2d",
+    "locally_connected_layer",
+    "tiled_conv1d",
+    "tiled_conv2d",
+    "tiled_layer",
+    "unshared_band",
+    "unshared_grads",
+    "unshared_im2col",
+    "unshared_outputs",
+    "prove_dilated_is_zero_inserted",
+    "prove_strided_is_subsampled",
+    "prove_tied_is_convolution",
+    "prove_translation_equivariance",
+    "LayerComparison",
+    "compare_layers",
+    "prove_locally_connected",
+    "prove_tiled",
     "circulant",
     "circulant_kernel",
     "circulant_matrix",

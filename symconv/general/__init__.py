@@ -61,6 +61,13 @@ from symconv.general.cases import (
 )
 from symconv.general.collection import all_proofs
 from symconv.general.convolution_theorem import circulant_symbols, prove_convolution_theorem
+from symconv.general.equivariance import (
+    EQUIVARIANCE_THEOREMS,
+    prove_dilated_is_zero_inserted,
+    prove_strided_is_subsampled,
+    prove_tied_is_convolution,
+    prove_translation_equivariance,
+)
 from symconv.general.flip import prove_flip
 from symconv.general.input_gradient import prove_input_gradient
 from symconv.general.layer import BAND, CONV, GRADS, Case, Layer, proof_symbols
@@ -114,6 +121,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "EQUIVARIANCE_THEOREMS",
+    "prove_dilated_is_zero_inserted",
+    "prove_strided_is_subsampled",
+    "prove_tied_is_convolution",
+    "prove_translation_equivariance",
     "circulant_symbols",
     "prove_convolution_theorem",
     "all_proofs",

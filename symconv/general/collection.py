@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from symconv.general.convolution_theorem import prove_convolution_theorem
+from symconv.general.equivariance import EQUIVARIANCE_THEOREMS
 from symconv.general.theorem import GeneralProof
 from symconv.general.theorems import THEOREMS
 from symconv.general.two_d import prove_2d
@@ -10,5 +11,10 @@ from symconv.general.two_d import prove_2d
 
 def all_proofs() -> list[GeneralProof]:
     """Every theorem with its default (true) statement: the five 1-D identities, their
-    2-D forms, and the convolution theorem for circular padding."""
-    return [theorem() for theorem in THEOREMS] + [prove_2d(), prove_convolution_theorem()]
+    2-D forms, the convolution theorem for circular padding, and translation
+    equivariance with its companions (stride, dilation, tying)."""
+    return (
+        [theorem() for theorem in THEOREMS]
+        + [prove_2d(), prove_convolution_theorem()]
+        + [theorem() for theorem in EQUIVARIANCE_THEOREMS]
+    )

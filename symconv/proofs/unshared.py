@@ -17,12 +17,12 @@ Examples
 >>> proof = prove_locally_connected(x, symbolic_matrix("W", 3, 2), g)
 >>> proof.holds, proof.step("tie sets").details["sizes"]
 (True, {1: 6})
->>> print(compare_layers(4, 2, tile=2))             # doctest: +NORMALIZE_WHITESPACE
-layer              parameters  nonzeros  tie sets  gradient of the first weight
-dense                      12        12    12 x 1  dL/dU0_0 = g0*x0
-locally connected           6         6     6 x 1  dL/dW0_0 = g0*x0
-tiled (t = 2)               4         6     2 x 2 + 2 x 1  dL/dK0_0 = g0*x0 + g2*x2
-convolution                 2         6     2 x 3  dL/dw0 = g0*x0 + g1*x1 + g2*x2
+>>> print(compare_layers(4, 2, tile=2))
+layer              parameters  nonzeros       tie sets  gradient of the first weight
+dense                      12        12         12 x 1  dL/dU0_0 = g0*x0
+locally connected           6         6          6 x 1  dL/dW0_0 = g0*x0
+tiled (t = 2)               4         6  2 x 2 + 2 x 1  dL/dK0_0 = g0*x0 + g2*x2
+convolution                 2         6          2 x 3  dL/dw0 = g0*x0 + g1*x1 + g2*x2
 """
 
 from __future__ import annotations
