@@ -40,6 +40,7 @@ ALLOWED_IMPORTS = {
     "fractions",
     "itertools",
     "math",
+    "numpy",  # the user code that symconv check examines (13_check_your_code) is NumPy
 }
 
 
