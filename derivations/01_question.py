@@ -97,7 +97,7 @@ def build() -> str:
         r"question's numbers, with an unknown activation $f$.",
     )
     layer_sections = derivation_sections(
-        layer_derivation, level=1, parts=("windows", "band", "data", "proofs")
+        layer_derivation, index_base=1, level=1, parts=("windows", "band", "data", "proofs")
     )
 
     full_derivation = derive(X, W, padding="full", flip=True)
@@ -108,7 +108,7 @@ def build() -> str:
         r"padding: those are the edges a tutorial trims.",
     )
     full_sections = derivation_sections(
-        full_derivation, level=1, parts=("setup", "windows", "band")
+        full_derivation, index_base=1, level=1, parts=("setup", "windows", "band")
     )
 
     symbolic = derive(symbolic_vector("x", 4), symbolic_vector("w", 3), activation="f")
@@ -117,7 +117,9 @@ def build() -> str:
         r"With $x$ and $w$ symbolic, each output shows which entries of $x$ and $w$ it "
         r"multiplies, and each entry of $T$ shows which weight it holds.",
     )
-    symbolic_sections = derivation_sections(symbolic, level=1, parts=("windows", "band", "data"))
+    symbolic_sections = derivation_sections(
+        symbolic, index_base=1, level=1, parts=("windows", "band", "data")
+    )
 
     return document(
         TITLE,

@@ -78,7 +78,7 @@ def build() -> str:
         "The same with symbols",
         r"With $x$, $w$ and $g$ symbolic, every gradient shows where it comes from.",
     )
-    symbolic_sections = derivation_sections(symbolic, level=1, parts=("gradients",))
+    symbolic_sections = derivation_sections(symbolic, index_base=1, level=1, parts=("gradients",))
 
     proof = prove_tied_gradients(
         symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)

@@ -83,7 +83,9 @@ def build() -> str:
         r"Each weight now sits in fewer entries, so its tie set, and the sum in its "
         r"gradient, is shorter.",
     )
-    layer_sections = derivation_sections(layer, level=1, parts=("windows", "gradients"))
+    layer_sections = derivation_sections(
+        layer, index_base=1, level=1, parts=("windows", "gradients")
+    )
     return document(TITLE, [stride, dilation, combined, layer_part, *layer_sections])
 
 

@@ -89,7 +89,11 @@ class Derivation:
         from symconv import figures
 
         s = self.settings
-        layer = {"stride": s.stride, "padding": s.padding_pair, "dilation": s.dilation}
+        layer: dict[str, Any] = {
+            "stride": s.stride,
+            "padding": s.padding_pair,
+            "dilation": s.dilation,
+        }
         if kind == "tie pattern":
             return figures.tie_pattern(list(self.w), len(self.x), flip=s.flip, **layer, **options)
         if kind == "sliding window":
