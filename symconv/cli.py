@@ -238,6 +238,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def report_text(
+    args: argparse.Namespace,
+    derivations: list[Derivation],
+    standalone: bool,
+    base: int,
+    size: int,
+) -> str:
+    """The report's LaTeX: one layer's document, or the question's layers together."""
+    from symconv.report import derivation_report, derivations_document
+
+    if len(derivations) == 1:
+        return derivation_report(
+            derivations[0],
+            title=args.title,
+            standalone=standalone,
+            index_base=base,
+            max_size=size,
+            figures=args.figures,
+        )
+    return derivations_document(
+        derivations,
+        title=args.title or "The question's layer",
+        standalone=standalone,
+        index_base=base,
+        figures=args.figures,
+        max_size=size,
+    )
+
+
 def add_report_commands(commands: argparse._SubParsersAction) -> None:
     """``symconv report`` (one layer as LaTeX) and ``symconv catalogue OUTDIR``."""
     from symconv.catalogue import add_catalogue_options, run_catalogue
@@ -317,7 +346,7 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def run_report(args: argparse.Namespace) -> int:
     """Derive the layer (or the question's two layers) and write the LaTeX report."""
-    from symconv.report import CompileError, compile_pdf, derivation_report, derivations_document
+    from symconv.report import CompileError, compile_pdf
 
     to_stdout = args.output is None or args.output == "-"
     if args.output is not None and not args.output.strip():
@@ -336,26 +365,22 @@ def run_report(args: argparse.Namespace) -> int:
         check_output(args.output, force=args.force)
         if args.pdf:
             check_pdf_outputs(Path(args.output), args.force)
-    derivations = [derive_layer(args, x, w) for x, w in layers(args)]
+    derivations: list[Derivation] = []
+    progress: StageProgress | None = None
+    for x, w in layers(args):
+        # A big layer shows its stages on stderr, as derive does (issue 16).
+        progress = StageProgress(
+            stages=4 if args.grad else 3, enabled=len(x) * len(w) > PROGRESS_THRESHOLD
+        )
+        derivations.append(derive_layer(args, x, w, progress))
+    if progress is not None:
+        progress("writing the report")
     standalone, base, size = not args.fragment, args.index_base, args.max_size
-    if len(derivations) == 1:
-        text = derivation_report(
-            derivations[0],
-            title=args.title,
-            standalone=standalone,
-            index_base=base,
-            max_size=size,
-            figures=args.figures,
-        )
-    else:
-        text = derivations_document(
-            derivations,
-            title=args.title or "The question's layer",
-            standalone=standalone,
-            index_base=base,
-            figures=args.figures,
-            max_size=size,
-        )
+    try:
+        text = report_text(args, derivations, standalone, base, size)
+    finally:
+        if progress is not None:
+            progress.close()
     if to_stdout:
         sys.stdout.write(text)
     else:

@@ -169,3 +169,21 @@ def test_catalogue_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01_question.tex", "03_flip.tex"]
     assert main(["catalogue", str(tmp_path / "x"), "--scripts", str(tmp_path / "nowhere")]) == 2
     assert "scripts folder" in capsys.readouterr().err
+
+
+def test_report_on_a_big_layer_shows_its_stages(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "big.tex"
+    result = subprocess.run(
+        [sys.executable, "-m", "symconv", "report", "--input", "x:20000", "--kernel", "w:3"]
+        + ["-o", str(out), "--no-figures"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "windows and sliding dot products" in result.stderr
+    assert "writing the report" in result.stderr
+    assert out.read_text().rstrip().endswith(r"\end{document}")
