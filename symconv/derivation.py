@@ -86,7 +86,7 @@ class Derivation:
         """A picture of this layer (:mod:`symconv.figures`): ``"tie pattern"``,
         ``"sliding window"`` (``i=`` picks an output), ``"tie set"`` (``k=`` picks a
         weight) or ``"connections"``; it shows itself as SVG in Jupyter."""
-        from symconv import figures
+        import symconv.figures as figures
 
         s = self.settings
         layer: dict[str, Any] = {
