@@ -28,6 +28,8 @@ from sympy import (
     symbols,
 )
 
+from symconv.general import Rule, derive
+from symconv.general.theorem import boundary_cases
 from symconv.summation import (
     Iverson,
     absorb_factors,
@@ -46,9 +48,11 @@ from symconv.summation import (
     linear_coefficient,
     nonnegative,
     normal_form,
+    ordered_range,
     refine_brackets,
     reindex,
     restrict_sum,
+    scope,
     sum_kronecker,
     sums_equal,
     swap_sums,
@@ -486,3 +490,194 @@ def test_indexed_to_symbols() -> None:
     assert indexed_to_symbols(x[2] + w[1, 0]) == Symbol("x2") + Symbol("w1_0")
     with pytest.raises(ValueError, match=r"x\[k\] has a non-integer index"):
         indexed_to_symbols(x[k])
+
+
+# --- side conditions: reversed ranges, integer indices (issue 15) ---------------------------
+
+u = Symbol("u", integer=True)  # a size of unknown sign: 0..u is reversed for u < -1
+
+
+def test_sympys_convention_for_reversed_ranges() -> None:
+    """What the rules must respect: a reversed sum is negated, not zero."""
+    assert Sum(i, (i, 0, -3)).doit() == 3 and Sum(i, (i, 0, -1)).doit() == 0
+    assert Sum(S.One, (i, 0, u)).doit() == u + 1  # also -2 at u = -3
+    assert Product(i, (i, 3, 0)).doit() == S.Half  # 1/(1*2)
+
+
+def test_ordered_range() -> None:
+    assert ordered_range(0, n - 1) and ordered_range(0, oo) and ordered_range(5, 4)
+    assert not ordered_range(0, u) and not ordered_range(5, 3)
+    assert ordered_range(0, u, facts=[u + 1]) and ordered_range(0, u, {u: (0, m)})
+    assert not ordered_range(0, S.Half)  # not integer limits
+
+
+def test_scope_bounds_an_index_only_on_an_ordered_range() -> None:
+    assert scope([(k, 0, n - 1)], {})[0] == {k: (0, n - 1)}
+    assert scope([(k, 0, u)], {})[0] == {}
+    # Inside a sum over k, what the caller said about another k no longer applies.
+    assert scope([(k, 0, u)], {k: (0, 3), j: (0, k)}, [k - 1]) == ({}, ())
+
+
+def test_the_issue_example_fails_in_derive() -> None:
+    """Issue 15: refine_brackets used the limits 0..u as bounds of i even when u < -1,
+    turned the sum into a count u + 1, and derive checked it only at u = 0..4."""
+    step = derive(
+        "c",
+        Sum(Iverson(i >= 0), (i, 0, u)),
+        u + 1,
+        Rule("r", lambda e: refine_brackets(e, {}).doit()),
+        "in range",
+        [{u: v} for v in range(5)],
+    )
+    assert step.holds is False
+    assert refine_brackets(Sum(Iverson(i >= 0), (i, 0, u)), {}) == Sum(Iverson(i >= 0), (i, 0, u))
+    assert expand_sums(Sum(Iverson(i >= 0), (i, 0, u)), {u: -3}) == 0  # and u + 1 is -2
+
+
+def test_derive_checks_the_empty_and_reversed_ranges() -> None:
+    """A rule that returns the claim passes the symbolic check; only u = -2 (the range
+    0..u reversed by one) shows that the bracket sum is 0 there, not u + 1 = -1."""
+    before = Sum(Iverson(i >= 0), (i, 0, u))
+    step = derive("cheat", before, u + 1, Rule("cheat", lambda e: u + 1), "count", [{u: 0}, {u: 4}])
+    assert step.holds is False
+    assert step.mismatch == ("u=-2 (boundary: an empty or reversed range)", 0, -1)
+    assert boundary_cases(before, u + 1, [{u: 0}, {u: 4}]) == [{u: 0 + v} for v in (-1, -2, -3)]
+    honest = derive(
+        "count", Sum(S.One, (i, 0, u)), u + 1, Rule("doit", lambda e: e.doit()), "count", [{u: 2}]
+    )
+    assert honest.holds and "3 with an empty or reversed range" in honest.method
+
+
+def test_boundary_cases_leave_sizes_with_a_sign_alone() -> None:
+    assert boundary_cases(Sum(x[k], (k, 0, n - 1)), x[0], [{n: 3}]) == []
+    assert boundary_cases(Sum(x[k], (k, 0, oo)), x[0], [{n: 3}]) == []
+    nested = Sum(Sum(x[k], (k, 0, j)), (j, 0, 3))  # the inner range depends on j: skipped
+    assert boundary_cases(nested, x[0], [{}]) == []
+
+
+def test_isolate_index_needs_an_integer_index() -> None:
+    real = Symbol("t", real=True)
+    with pytest.raises(
+        ValueError, match=r"isolate_index needs an integer index, but t is not known to be"
+    ):
+        isolate_index(2 * real <= 3, real)
+    # A real index rounded as an integer would say t <= 1, false at t = 3/2.
+    assert isolate_index(2 * i <= 3, i) == (i <= 1)
+
+
+def test_isolate_index_leaves_a_part_whose_limit_is_not_real() -> None:
+    complex_ = Symbol("z")
+    assert isolate_index(i <= complex_, i) == (i <= complex_)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        lambda e: refine_brackets(e, {}),
+        sum_kronecker,
+        restrict_sum,
+    ],
+)
+@pytest.mark.parametrize(
+    "expr",
+    [
+        Sum(x[i] * Iverson(i >= 0), (i, 0, u)),
+        Sum(x[i] * KroneckerDelta(i, j), (i, 0, u)),
+        Sum(x[i] * KroneckerDelta(2 * i, j), (i, 0, u)),
+        Sum(x[i] * Iverson((i >= 0) & (i <= m)), (i, 0, u)),
+    ],
+)
+def test_rules_refuse_a_range_that_may_be_reversed(rule, expr: Sum) -> None:
+    assert rule(expr) == expr
+
+
+def test_rules_accept_the_range_once_a_fact_orders_it() -> None:
+    ordered = [u + 1]  # u >= -1: the range 0..u is empty or ordered
+    assert refine_brackets(Sum(x[i] * Iverson(i >= 0), (i, 0, u)), {}, ordered) == Sum(
+        x[i], (i, 0, u)
+    )
+    assert sum_kronecker(Sum(x[i] * KroneckerDelta(i, j), (i, 0, u)), facts=ordered) == x[
+        j
+    ] * Iverson(between(j, 0, u))
+    assert restrict_sum(Sum(x[i] * Iverson(i <= m), (i, 0, u + m + 1)), {}, ordered) == Sum(
+        x[i], (i, 0, m)
+    )
+
+
+def test_the_limits_of_an_enclosing_sum_order_an_inner_range() -> None:
+    inner = Sum(x[i] * KroneckerDelta(i, j), (i, 0, k))
+    assert sum_kronecker(Sum(inner, (k, 0, n))) == Sum(x[j] * Iverson(between(j, 0, k)), (k, 0, n))
+    assert sum_kronecker(Sum(inner, (k, -5, n))) == Sum(inner, (k, -5, n))  # k < -1 reverses
+
+
+def test_refine_brackets_ignores_bounds_on_a_shadowed_index() -> None:
+    """bounds speak of the free i; inside the sum i is another, maybe reversed, index."""
+    expr = Sum(x[i] * Iverson(i >= 0), (i, 0, u))
+    assert refine_brackets(expr, {i: (0, 5)}) == expr
+    assert refine_brackets(expr, {}, facts=[i]) == expr
+
+
+def test_forall_bracket_refuses_a_range_that_may_be_empty_or_reversed() -> None:
+    product = Product(Iverson(k <= 0), (k, 1, u))  # empty at u = 0: 1, the bracket [1 <= 0] 0
+    assert forall_bracket(product) == product
+    assert forall_bracket(product, facts=[u - 1]) == Iverson(u <= 0)  # u >= 1: k = u fails
+    half = Product(Iverson(k <= m), (k, 0, S.Half))  # not integer limits
+    assert forall_bracket(half) == half
+
+
+def test_sum_kronecker_needs_an_integer_solution_and_integer_limits() -> None:
+    halves = Sum(x[i] * KroneckerDelta(i, j + S.Half), (i, 0, n))  # never hit by an integer i
+    assert sum_kronecker(halves) == halves
+    odd = Sum(x[i] * KroneckerDelta(i, j), (i, S.Half, n))  # i runs over 1/2, 3/2, ...
+    assert sum_kronecker(odd) == odd
+
+
+def test_sum_kronecker_refuses_to_substitute_into_a_rebound_index() -> None:
+    shadowed = Sum(KroneckerDelta(k, j) * Sum(w[k], (k, 0, m)), (k, 0, n))
+    with pytest.raises(ValueError, match=r"would capture \['k'\]"):
+        sum_kronecker(shadowed, k)
+
+
+def test_swap_sums_accepts_reversed_ranges_and_refuses_infinite_ones() -> None:
+    reversed_ = Sum(x[j] * Sum(w[k], (k, 0, u)), (j, 0, m))
+    swapped = swap_sums(reversed_, j, k)
+    for value in (-4, -1, 2):
+        at = {u: value, m: 2}
+        assert sympy.expand(expand_sums(swapped, at) - expand_sums(reversed_, at)) == 0
+    with pytest.raises(ValueError, match=r"the range \(k, 0, oo\) is infinite"):
+        swap_sums(Sum(x[j] * Sum(w[k], (k, 0, oo)), (j, 0, m)), j, k)
+
+
+def test_reindex_reverses_a_reversed_range_exactly() -> None:
+    expr = Sum(w[k] * k, (k, 0, u))
+    flipped = reindex(expr, k, u - k)
+    for value in (-4, -2, -1, 0, 3):
+        assert expand_sums(flipped, {u: value}) == expand_sums(expr, {u: value})
+
+
+@pytest.mark.parametrize(
+    "image, new, message",
+    [
+        (s * k, None, r"reindex needs an image k \+ c or c - k"),
+        (k + S.Half, None, r"reindex needs an integer shift, got 1/2"),
+        (k + 1, i, r"cannot rename k to i in .*: i is free there"),
+        (k + a, a, r"cannot rename k to a: the image a \+ k mentions it"),
+        (k + 1, j, r"an inner sum binds j"),
+    ],
+)
+def test_reindex_refuses_what_change_index_would_get_wrong(image, new, message: str) -> None:
+    expr = Sum(w[k] * x[i] * Sum(g[j], (j, 0, k)), (k, 0, n))
+    with pytest.raises(ValueError, match=message):
+        reindex(expr, k, image, new)
+
+
+def test_reindex_refuses_a_sum_whose_other_limits_depend_on_the_index() -> None:
+    with pytest.raises(ValueError, match=r"the limits of j depend on k"):
+        reindex(Sum(w[k] * g[j], (j, 0, k), (k, 0, n)), k, k + 1)
+
+
+def test_expand_sums_follows_sympys_convention_on_reversed_ranges() -> None:
+    assert expand_sums(Sum(k, (k, 0, u)), {u: -3}) == Sum(k, (k, 0, -3)).doit() == 3
+    assert expand_sums(Sum(w[k], (k, 0, u)), {u: -1}) == 0
+    assert expand_sums(Product(k, (k, 3, u)), {u: 0}) == Product(k, (k, 3, 0)).doit()
+    assert instantiate(Sum(w[k], (k, 2, u)), {u: -1}) == -w[0] - w[1]

@@ -154,7 +154,7 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
             "sift the output index",
             special_swapped,
             special_sifted,
-            sift(i),
+            sift(i, [fact.subs(plain) for fact in layer.facts]),
             "sifting",
             plain_cases,
         ),

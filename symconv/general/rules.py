@@ -86,10 +86,13 @@ def expand_definition(base: IndexedBase, meaning: Callable[..., Expr]) -> Rule:
     return Rule(f"definition of {base}", apply)
 
 
-def sift(indices: Sequence[Symbol]) -> Rule:
+def sift(indices: Sequence[Symbol], facts: Sequence[Expr] = ()) -> Rule:
+    """Sum out the deltas over ``indices``; ``facts`` (expressions ``>= 0``) may show a
+    range ordered that the assumptions alone do not (``m - n`` for ``0..m-n``)."""
+
     def apply(expr: Expr) -> Expr:
         for index in reversed(indices):
-            expr = sum_kronecker(expr, index)
+            expr = sum_kronecker(expr, index, facts=facts)
         return expr
 
     return Rule(f"sum_kronecker over {', '.join(map(str, indices))}", apply)

@@ -8,8 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sympy
 from sympy import (
+    Basic,
     Expr,
+    Product,
+    Sum,
+    default_sort_key,
 )
 
 from symconv.core.engine import same
@@ -18,6 +23,7 @@ from symconv.general.rules import Rule, law
 from symconv.proofs.proof import Proof, Step
 from symconv.summation import (
     instantiate,
+    linear_coefficient,
     sums_equal,
 )
 
@@ -38,31 +44,51 @@ def derive(
 ) -> Step:
     """The step ``before = after``: ``rule(before)`` must equal ``after``
     (:func:`symconv.summation.sums_equal`), and both sides, instantiated at every case
-    (sizes and free indices), must agree with every sum carried out.
+    (sizes and free indices) and at the boundary instances (:func:`boundary_cases`:
+    the ranges of the step made empty and reversed), must agree with every sum carried
+    out by SymPy's convention.
 
     >>> import sympy
-    >>> from sympy import symbols
+    >>> from sympy import Sum, symbols
     >>> a = symbols("a")
     >>> step = derive("expand", (a + 1)**2, a**2 + 2*a + 1, Rule("expand", sympy.expand),
     ...               "definition")
     >>> step.holds, step.method
     (True, 'expand, then identical')
+    >>> from symconv.summation import Iverson
+    >>> i, u = symbols("i u", integer=True)   # a rule that "counts" is caught at u = -2
+    >>> claim = derive("count", Sum(Iverson(i >= 0), (i, 0, u)), u + 1,
+    ...                Rule("claim", lambda e: u + 1), "count", [{u: v} for v in range(5)])
+    >>> claim.holds, claim.mismatch
+    (False, ('u=-2 (boundary: an empty or reversed range)', 0, -1))
     """
     stated = law(law_key)
     result = rule(before)
     holds, how = sums_equal(result, after)
     mismatch: tuple[Any, Expr, Expr] | None = None if holds else ("symbolic", result, after)
     agreed = 0
+    boundary = boundary_cases(before, after, cases)
     if holds:
-        for case in cases:
-            left, right = instantiate(before, case, cap), instantiate(after, case, cap)
+        checks = [(case, False) for case in cases] + [(case, True) for case in boundary]
+        for case, extra in checks:
+            try:
+                left, right = instantiate(before, case, cap), instantiate(after, case, cap)
+            except ValueError:
+                if not extra:
+                    raise
+                continue  # a boundary instance a symbol of the step has no value at
             if not same(left, right)[0]:
-                holds, mismatch = False, (describe_case(case), left, right)
+                label = describe_case(case)
+                if extra:
+                    label += " (boundary: an empty or reversed range)"
+                holds, mismatch = False, (label, left, right)
                 break
             agreed += 1
     method = f"{rule.name}, then {how}"
-    if cases:
-        method += f"; both sides agree at {agreed} of {len(cases)} instances"
+    if cases or boundary:
+        method += f"; both sides agree at {agreed} of {len(cases) + len(boundary)} instances"
+        if boundary:
+            method += f" ({len(boundary)} with an empty or reversed range)"
     return Step(
         name=name,
         lhs=(before,),
@@ -74,6 +100,71 @@ def derive(
         mismatch=mismatch,
         details={"rule": rule.name, "result": result, "instances": agreed},
     )
+
+
+#: Lengths ``high - low + 1`` the boundary instances give a range: empty, and reversed by
+#: one and by two (SymPy's sum over a reversed range is a negated sum, not zero).
+BOUNDARY_LENGTHS = (0, -1, -2)
+
+
+def boundary_cases(before: Expr, after: Expr, cases: Sequence[Case] = ()) -> list[dict[Expr, int]]:
+    """Instances where a range of the step is empty or reversed: for every finite range
+    of a ``Sum`` or ``Product`` in ``before`` or ``after`` whose length is linear in an
+    integer symbol of unknown sign, the values of that symbol giving the lengths of
+    :data:`BOUNDARY_LENGTHS`, the other symbols as in the first and last case.
+
+    Only symbols of unknown sign are moved: the smallest value their assumptions allow is
+    no bound at all, so the step must hold below any range's end. A size declared
+    positive or nonnegative is tied to the theorem's other sizes by facts ``derive`` does
+    not see (``L = floor((m + 2p - d(n - 1) - 1)/s) + 1``, ``m + 2p >= d(n - 1) + 1``,
+    free indices in range): its smallest and boundary instances belong in the
+    theorem's own cases.
+
+    >>> from sympy import Sum, symbols
+    >>> i, u = symbols("i u", integer=True)
+    >>> n = symbols("n", integer=True, positive=True)
+    >>> boundary_cases(Sum(i, (i, 0, u - 1)), u**2, [{u: 3}])
+    [{u: 0}, {u: -1}, {u: -2}]
+    >>> boundary_cases(Sum(i, (i, 0, n - 1)), n**2, [{n: 3}])   # n >= 1: not moved
+    []
+    """
+    bases = list(cases) or [{}]
+    bases = [bases[0]] if len(bases) == 1 else [bases[0], bases[-1]]
+    seen = {tuple(sorted(map(str, c.items()))) for c in cases}
+    found: list[dict[Expr, int]] = []
+    for expr in (before, after):
+        if not isinstance(expr, Basic):
+            continue
+        nodes = sorted(expr.atoms(Sum, Product), key=default_sort_key)
+        bound = set().union(*(node.variables for node in nodes)) if nodes else set()
+        for node in nodes:
+            for _, low, high in node.limits:
+                if low.is_infinite or high.is_infinite:
+                    continue
+                length = sympy.expand(high - low + 1)
+                if length.free_symbols & bound:
+                    continue
+                for symbol in sorted(length.free_symbols, key=default_sort_key):
+                    if not symbol.is_integer or symbol.is_nonnegative or symbol.is_nonpositive:
+                        continue
+                    slope = linear_coefficient(length, symbol)
+                    if slope is None or not slope.is_Integer or slope == 0:
+                        continue
+                    for base in bases:
+                        at = {key: sympy.Integer(value) for key, value in base.items()}
+                        rest = sympy.expand(length - slope * symbol).xreplace(at)
+                        if not rest.is_Integer:
+                            continue
+                        for target in BOUNDARY_LENGTHS:
+                            value = (target - rest) / slope
+                            if not value.is_Integer:
+                                continue
+                            case = {**base, symbol: int(value)}
+                            key = tuple(sorted(map(str, case.items())))
+                            if key not in seen:
+                                seen.add(key)
+                                found.append(case)
+    return found
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,14 @@ comes out with ``k`` free in the condition.
 
 Every rule either returns an equal expression or refuses: it leaves the expression
 unchanged (the proof step that wanted the rewrite then fails) or raises ``ValueError``
-when asked for something it cannot do soundly.
+when asked for something it cannot do soundly. Each rule's docstring states its side
+conditions. Equal means equal under SymPy's convention for every range, which is not
+"a reversed range is empty": ``Sum(f, (i, a, a - 1))`` is 0, but for ``b < a - 1``
+``Sum(f, (i, a, b)) == -Sum(f, (i, b + 1, a - 1))`` (``Sum(i, (i, 0, -3)).doit() == 3``)
+and a ``Product`` is the reciprocal. A rule that reads a sum's limits as bounds of its
+index therefore first shows ``high >= low - 1`` (:func:`ordered_range`) from the bounds,
+facts and assumptions it has, and refuses when it cannot; :func:`instantiate` and
+:func:`expand_sums` follow the same convention.
 
 Examples
 ========
@@ -72,12 +79,17 @@ from symconv.summation.brackets import (
     eliminate_with_fact,
     floor_remainders,
     forall_bracket,
+    integer_limits,
     isolate_index,
     linear_bound,
     linear_coefficient,
     nonnegative,
+    ordered_range,
     refine_brackets,
+    rewrite_scoped,
+    scope,
     unevaluated_bracket,
+    without,
 )
 from symconv.summation.instances import expand_sums, indexed_to_symbols, instantiate
 from symconv.summation.kronecker import sum_kronecker
@@ -100,6 +112,7 @@ __all__ = [
     "forall_bracket",
     "indexed_to_symbols",
     "instantiate",
+    "integer_limits",
     "isolate_index",
     "Iverson",
     "linear_bound",
@@ -107,11 +120,15 @@ __all__ = [
     "MAX_ROUNDS",
     "nonnegative",
     "normal_form",
+    "ordered_range",
     "refine_brackets",
     "reindex",
     "restrict_sum",
+    "rewrite_scoped",
+    "scope",
     "sum_kronecker",
     "sums_equal",
     "swap_sums",
     "unevaluated_bracket",
+    "without",
 ]

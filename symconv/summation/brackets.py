@@ -37,7 +37,14 @@ comes out with ``k`` free in the condition.
 
 Every rule either returns an equal expression or refuses: it leaves the expression
 unchanged (the proof step that wanted the rewrite then fails) or raises ``ValueError``
-when asked for something it cannot do soundly.
+when asked for something it cannot do soundly. Each rule's docstring states its side
+conditions. Equal means equal under SymPy's convention for every range, which is not
+"a reversed range is empty": ``Sum(f, (i, a, a - 1))`` is 0, but for ``b < a - 1``
+``Sum(f, (i, a, b)) == -Sum(f, (i, b + 1, a - 1))`` (``Sum(i, (i, 0, -3)).doit() == 3``)
+and a ``Product`` is the reciprocal. A rule that reads a sum's limits as bounds of its
+index therefore first shows ``high >= low - 1`` (:func:`ordered_range`) from the bounds,
+facts and assumptions it has, and refuses when it cannot; :func:`instantiate` and
+:func:`expand_sums` follow the same convention.
 
 Examples
 ========
@@ -58,7 +65,7 @@ Iverson(j <= n - 1)*x[i + j]
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -461,13 +468,135 @@ def at_most(expr: Expr, value: int, bounds: Bounds, facts: Sequence[Expr]) -> bo
     return high is not None and high is not S.Infinity and nonnegative(value - high, facts)
 
 
+def ordered_range(
+    low: Expr, high: Expr, bounds: Bounds | None = None, facts: Sequence[Expr] = ()
+) -> bool:
+    """Whether ``high >= low - 1`` follows from ``bounds``, ``facts`` and the symbols'
+    assumptions, with integer (or infinite) limits: then ``Sum(f, (v, low, high))`` is
+    the sum of ``f`` over the integers ``low <= v <= high`` (none when ``high = low - 1``).
+
+    Otherwise SymPy's convention (Karr's) makes a reversed range a negated sum over the
+    gap, ``Sum(f, (v, a, b)) == -Sum(f, (v, b + 1, a - 1))`` for ``b < a - 1`` (and a
+    ``Product`` its reciprocal), so the index runs outside ``[low, high]``.
+
+    >>> from sympy import Sum, symbols
+    >>> i, u = symbols("i u", integer=True)
+    >>> n = symbols("n", integer=True, positive=True)
+    >>> ordered_range(0, n - 1), ordered_range(0, u), ordered_range(0, u, facts=[u + 1])
+    (True, False, True)
+    >>> Sum(i, (i, 0, -3)).doit()   # the index runs over -2, -1, negated
+    3
+    """
+    low, high = sympy.sympify(low, strict=True), sympy.sympify(high, strict=True)
+    if low is S.Infinity or high is S.NegativeInfinity:
+        return False
+    if low is S.NegativeInfinity or high is S.Infinity:
+        return True
+    if not (low.is_integer and high.is_integer):
+        return False
+    if sympy.expand(high - low + 1).is_nonnegative:
+        return True  # the assumptions alone show it (n - 1 >= -1 for a positive n)
+    return decide(sympy.Ge(high, low - 1), bounds or {}, facts) is True
+
+
+def integer_limits(low: Expr, high: Expr) -> bool:
+    """Whether both limits of a range are integers (or infinite), so its index takes
+    integer values.
+
+    >>> from sympy import Rational, oo, symbols
+    >>> n = symbols("n", integer=True)
+    >>> integer_limits(0, n - 1), integer_limits(0, oo), integer_limits(Rational(1, 2), n)
+    (True, True, False)
+    """
+    return all(
+        bool(limit.is_integer) or limit in (S.Infinity, S.NegativeInfinity)
+        for limit in (sympy.sympify(low, strict=True), sympy.sympify(high, strict=True))
+    )
+
+
+def without(
+    variable: Expr, bounds: Bounds, facts: Sequence[Expr]
+) -> tuple[dict[Expr, tuple[Expr, Expr]], tuple[Expr, ...]]:
+    """``bounds`` and ``facts`` with everything that mentions ``variable`` dropped: inside
+    a sum over ``variable`` they would speak of another symbol of the same name."""
+    kept = {
+        v: (lo, hi)
+        for v, (lo, hi) in bounds.items()
+        if v != variable and not (_has(lo, variable) or _has(hi, variable))
+    }
+    return kept, tuple(f for f in facts if not _has(f, variable))
+
+
+def _has(expr: Any, symbol: Expr) -> bool:
+    return isinstance(expr, Basic) and expr.has(symbol)
+
+
+def scope(
+    limits: Sequence[Any], bounds: Bounds, facts: Sequence[Expr] = ()
+) -> tuple[dict[Expr, tuple[Expr, Expr]], tuple[Expr, ...]]:
+    """The bounds and facts that hold inside a ``Sum`` or ``Product`` with ``limits``
+    (innermost first, SymPy's order): each index is bounded by its limits when
+    :func:`ordered_range` shows them ordered, and left unbounded otherwise (on a reversed
+    range it runs outside them); what mentions an index is dropped (:func:`without`).
+
+    >>> from sympy import symbols
+    >>> i, k, u = symbols("i k u", integer=True)
+    >>> n = symbols("n", integer=True, positive=True)
+    >>> scope([(k, 0, i), (i, 0, n - 1)], {})[0]
+    {i: (0, n - 1), k: (0, i)}
+    >>> scope([(i, 0, u)], {i: (0, 5)})[0]   # maybe reversed: i is unbounded inside
+    {}
+    """
+    box: dict[Expr, tuple[Expr, Expr]] = dict(bounds)
+    known = tuple(facts)
+    for variable, low, high in reversed([tuple(limit) for limit in limits]):
+        box, known = without(variable, box, known)
+        if not (_has(low, variable) or _has(high, variable)) and ordered_range(
+            low, high, box, known
+        ):
+            box[variable] = (low, high)
+    return box, known
+
+
+def rewrite_scoped(
+    expr: Any,
+    rewrite: Callable[[Any, Bounds, tuple[Expr, ...]], Any],
+    bounds: Bounds,
+    facts: Sequence[Expr] = (),
+    *,
+    target: type | tuple[type, ...] = Basic,
+) -> Any:
+    """Apply ``rewrite(node, bounds, facts)`` to every node of ``expr`` that contains a
+    ``target`` (a class or classes), innermost first, each with the bounds and facts of
+    its place (:func:`scope` inside sums and products). A node whose arguments did not
+    change is kept as it is."""
+    if not isinstance(expr, Basic) or expr.is_Atom or not expr.has(target):
+        return expr
+    if isinstance(expr, (Sum, sympy.Product)):
+        inner, known = scope(expr.limits, bounds, facts)
+        function = rewrite_scoped(expr.function, rewrite, inner, known, target=target)
+        node = expr if function is expr.function else expr.func(function, *expr.limits)
+    else:
+        args = [rewrite_scoped(a, rewrite, bounds, facts, target=target) for a in expr.args]
+        same = all(new is old for new, old in zip(args, expr.args))
+        node = expr if same else expr.func(*args)
+    return rewrite(node, bounds, tuple(facts))
+
+
 def refine_brackets(expr: Expr, bounds: Bounds, facts: Sequence[Expr] = ()) -> Expr:
     """Decide the condition of every bracket in ``expr`` with :func:`decide`, using
-    ``bounds`` for free indices and each enclosing ``Sum``'s limits for its index.
+    ``bounds`` for free indices and each enclosing ``Sum``'s (or ``Product``'s) limits
+    for its index.
 
     Decided parts of a conjunction are dropped; a part that cannot be decided stays.
     SymPy's ``refine`` does this only for conditions its assumptions decide, which leaves
     out linear inequalities between indices (sympy issues #9384, #24183, #25522).
+
+    Side conditions: ``bounds`` and ``facts`` (expressions ``>= 0``) are hypotheses on the
+    free symbols, taken as given. A sum's limits bound its index only where
+    :func:`ordered_range` shows ``high >= low - 1`` from them: over a reversed range the
+    index runs outside its limits (SymPy's convention), so there it is left unbounded
+    (:func:`scope`). Inside a sum, bounds and facts that mention its index are not used.
 
     >>> from sympy import symbols, Sum, IndexedBase
     >>> k, i = symbols("k i", integer=True)
@@ -478,6 +607,11 @@ def refine_brackets(expr: Expr, bounds: Bounds, facts: Sequence[Expr] = ()) -> E
     Sum(x[i + k], (k, 0, n - 1))
     >>> refine_brackets(Sum(inner, (k, 0, n - 1)), {i: (0, m - 1)})
     Sum(Iverson(i + k <= m - 1)*x[i + k], (k, 0, n - 1))
+    >>> u = symbols("u", integer=True)   # u may be below -1: the range may be reversed
+    >>> refine_brackets(Sum(Iverson(k >= 0), (k, 0, u)), {})
+    Sum(Iverson(k >= 0), (k, 0, u))
+    >>> refine_brackets(Sum(Iverson(k >= 0), (k, 0, u)), {}, facts=[u + 1])
+    Sum(1, (k, 0, u))
     """
     return _refine(expr, dict(bounds), tuple(facts))
 
@@ -496,10 +630,8 @@ def _refine(expr: Expr, bounds: dict[Expr, tuple[Expr, Expr]], facts: tuple[Expr
     if not isinstance(expr, Basic) or expr.is_Atom or not expr.has(Iverson):
         return expr
     if isinstance(expr, (Sum, sympy.Product)):
-        inner = dict(bounds)
-        for variable, low, high in expr.limits:
-            inner[variable] = (low, high)
-        return expr.func(_refine(expr.function, inner, facts), *expr.limits)
+        inner, known = scope(expr.limits, bounds, facts)
+        return expr.func(_refine(expr.function, inner, known), *expr.limits)
     if isinstance(expr, Iverson):
         return Iverson(_refine_condition(expr.condition, bounds, facts))
     return expr.func(*[_refine(a, bounds, facts) for a in expr.args])
@@ -511,10 +643,14 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
     ``a*index + b <= 0`` with ``a > 0`` becomes ``index <= floor(-b/a)``, with ``a < 0``
     ``index >= ceiling(-b/a)`` (and mirrored for ``>=``; strict inequalities between
     integers are first shifted by 1): for an integer ``index``, ``index <= y`` holds
-    exactly when ``index <= floor(y)``. Conjunctions are solved part by part; a part whose
-    coefficient has unknown sign, or that is not linear in ``index``, is left as it is.
+    exactly when ``index <= floor(y)``. Conjunctions are solved part by part.
     (``solve_univariate_inequality(..., domain=S.Integers)``, sympy PR #21156, raises
     ``NotImplementedError`` for a symbolic coefficient.)
+
+    Side conditions: ``index`` is an integer (``ValueError`` otherwise: the rounding is
+    wrong for a real index); a part is left as it is unless it is linear in ``index``,
+    SymPy knows the sign of the coefficient, and ``-b/a`` is real (a strict part also
+    needs ``a*index + b`` integer).
 
     >>> from sympy import symbols
     >>> i = symbols("i", integer=True)
@@ -524,9 +660,23 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
     (i >= 0) & (i <= floor(t/s))
     >>> isolate_index(i*s < t, i)
     i <= floor((t - 1)/s)
+    >>> isolate_index(2*symbols("y", real=True) <= 3, symbols("y", real=True))
+    Traceback (most recent call last):
+    ...
+    ValueError: isolate_index needs an integer index, but y is not known to be an integer (for a real y, 2*y <= 3 is y <= 3/2, not y <= floor(3/2)); declare it with Symbol('y', integer=True)
     """
+    if index.is_integer is not True:
+        raise ValueError(
+            f"isolate_index needs an integer index, but {index} is not known to be an "
+            f"integer (for a real {index}, 2*{index} <= 3 is {index} <= 3/2, not "
+            f"{index} <= floor(3/2)); declare it with Symbol({str(index)!r}, integer=True)"
+        )
+    return _isolate(condition, index)
+
+
+def _isolate(condition: Basic, index: Symbol) -> Basic:
     if isinstance(condition, And):
-        return And(*[isolate_index(c, index) for c in condition.args])
+        return And(*[_isolate(c, index) for c in condition.args])
     if not isinstance(condition, (sympy.Le, sympy.Ge, sympy.Lt, sympy.Gt)):
         return condition
     gap = sympy.expand(condition.lhs - condition.rhs)  # gap <= 0 (Le) or gap >= 0 (Ge)
@@ -541,6 +691,8 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
         return condition
     rest = sympy.expand(gap - coefficient * index)
     limit = sympy.cancel(-rest / coefficient)
+    if limit.is_real is not True:
+        return condition
     if coefficient.is_positive:
         return sympy.Le(index, floor(limit))
     if coefficient.is_negative:
@@ -548,14 +700,20 @@ def isolate_index(condition: Basic, index: Symbol) -> Basic:
     return condition
 
 
-def forall_bracket(expr: Expr) -> Expr:
+def forall_bracket(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr] = ()) -> Expr:
     """``Product([c(v)], (v, lo, hi))`` -> the bracket of ``c`` at the worst ``v``.
 
     A product of brackets is 1 exactly when the condition holds for every ``v`` in the
     range. For a conjunction of inequalities linear in ``v``, each holds for all ``v`` in
     ``[lo, hi]`` exactly when it holds at the end its coefficient's sign points to, so the
-    product is the bracket of the conditions at those ends. Refused (left unchanged)
-    unless SymPy knows every coefficient's sign and that the range is not empty.
+    product is the bracket of the conditions at those ends.
+
+    Side conditions, else the product is left unchanged: one limit, ``lo`` and ``hi``
+    integers, ``hi >= lo`` shown (from ``bounds``, ``facts``, the limits of enclosing sums
+    and the assumptions: an empty product is 1 whatever its ends say, and over a reversed
+    range SymPy's product is the reciprocal of the product over ``hi + 1 .. lo - 1``), the
+    factor a single bracket of inequalities linear in ``v`` whose coefficients' signs
+    SymPy knows.
 
     >>> from sympy import symbols, Product
     >>> i, k = symbols("i k", integer=True)
@@ -565,17 +723,20 @@ def forall_bracket(expr: Expr) -> Expr:
     >>> c = symbols("c", integer=True)   # the sign of c is unknown: refuse
     >>> forall_bracket(Product(Iverson(i + k*c <= m), (k, 0, n - 1)))
     Product(Iverson(c*k + i <= m), (k, 0, n - 1))
+    >>> forall_bracket(Product(Iverson(k <= m), (k, 0, c)))   # maybe empty: refuse
+    Product(Iverson(k <= m), (k, 0, c))
     """
-    if not isinstance(expr, Basic) or expr.is_Atom:
-        return expr
-    args = [forall_bracket(a) for a in expr.args]
-    expr = expr.func(*args) if args else expr
+    return rewrite_scoped(expr, _forall_rule, bounds or {}, facts, target=sympy.Product)
+
+
+def _forall_rule(expr: Any, bounds: Bounds, facts: tuple[Expr, ...]) -> Any:
     if not isinstance(expr, sympy.Product) or len(expr.limits) != 1:
         return expr
     (variable, low, high), factor = expr.limits[0], expr.function
-    if not isinstance(factor, Iverson):
+    if not isinstance(factor, Iverson) or not (low.is_integer and high.is_integer):
         return expr
-    if decide(sympy.Ge(high, low), {}) is not True:
+    box, known = without(variable, bounds, facts)
+    if decide(sympy.Ge(high, low), box, known) is not True:
         return expr
     condition = factor.condition
     parts = condition.args if isinstance(condition, And) else (condition,)

@@ -33,6 +33,10 @@ def expand_sums(expr: Expr, values: Mapping[Expr, int] | None = None, cap: int =
     """``expr`` at ``values`` with every ``Sum`` and ``Product`` carried out term by term
     and every ``Derivative`` taken; limits must become integers (``oo`` becomes ``cap``).
 
+    Empty and reversed ranges follow SymPy's ``doit``: ``Sum(f, (i, a, a - 1))`` is 0,
+    and for ``b < a - 1`` ``Sum(f, (i, a, b))`` is ``-Sum(f, (i, b + 1, a - 1))`` and
+    ``Product(f, (i, a, b))`` is ``1/Product(f, (i, b + 1, a - 1))``.
+
     Term by term on purpose: ``Sum.doit`` hands a summand with a ``KroneckerDelta`` to
     ``deltasummation`` even when the limits are numbers, and inherits its missing
     divisibility condition (see the module docstring). Each subexpression free of sums is
@@ -45,6 +49,8 @@ def expand_sums(expr: Expr, values: Mapping[Expr, int] | None = None, cap: int =
     0
     >>> Sum(KroneckerDelta(j, 2*i) * g[i], (i, 0, 5)).doit().subs(j, 3)   # SymPy's answer
     g[3/2]
+    >>> expand_sums(Sum(i, (i, 0, j)), {j: -3}), Sum(i, (i, 0, -3)).doit()
+    (3, 3)
     """
     env = {key: sympy.Integer(v) for key, v in (values or {}).items()}
     return _evaluate(expr, env, cap)
@@ -64,24 +70,36 @@ def _over_limits(
             f"the limits ({variable}, {low}, {high}) of {node} are {first}..{last} here; give "
             "every size a value first"
         )
+    start, stop, reversed_ = int(first), int(last), False
+    if stop < start - 1:
+        # SymPy's convention (Karr's), as in Sum.doit and Product.doit: a reversed range
+        # is the gap between its limits, negated for a sum, inverted for a product.
+        start, stop, reversed_ = stop + 1, start - 1, True
     terms = [
         _over_limits(node, rest, {**env, variable: sympy.Integer(v)}, cap)
-        for v in range(int(first), int(last) + 1)
+        for v in range(start, stop + 1)
     ]
-    return sympy.Add(*terms) if isinstance(node, Sum) else Mul(*terms)
+    if isinstance(node, Sum):
+        total = sympy.Add(*terms)
+        return -total if reversed_ else total
+    product = Mul(*terms)
+    return 1 / product if reversed_ else product
 
 
 def instantiate(expr: Expr, values: Mapping[Expr, int], cap: int = 64) -> Expr:
     """``expr`` at concrete sizes and indices: :func:`expand_sums`.
 
     An infinite upper limit is replaced by ``cap``, so the result is a truncation: use it
-    only where the summand vanishes beyond ``cap`` for these values.
+    only where the summand vanishes beyond ``cap`` for these values. Reversed ranges
+    follow SymPy's convention (see :func:`expand_sums`).
 
     >>> from sympy import symbols, IndexedBase
     >>> k, n = symbols("k n", integer=True)
     >>> w = IndexedBase("w")
     >>> instantiate(Sum(w[k], (k, 0, n - 1)), {n: 3})
     w[0] + w[1] + w[2]
+    >>> instantiate(Sum(w[k], (k, 0, n - 1)), {n: -2})   # k runs over n..-1, negated
+    -w[-1] - w[-2]
     """
     return expand_sums(expr, values, cap)
 

@@ -40,6 +40,12 @@ def normal_form(expr: Expr) -> Expr:
     into one ``Sum`` with independent limits sorted by index name, summands expanded and
     brackets merged.
 
+    Side conditions: sorting the limits interchanges the sums, which is exact for finite
+    ranges, reversed ones included (under SymPy's convention each is a signed sum over a
+    set of integers); a chain with an infinite range keeps its order, since interchanging
+    infinite sums needs absolute convergence, which is not checked. Absorbing factors
+    assumes an infinite sum converges (see :func:`absorb_factors`).
+
     >>> from sympy import symbols, IndexedBase
     >>> j, k, m, n = symbols("j k m n", integer=True)
     >>> x, w = IndexedBase("x"), IndexedBase("w")
@@ -56,7 +62,8 @@ def normal_form(expr: Expr) -> Expr:
         independent = all(
             not (limit[1].has(*variables) or limit[2].has(*variables)) for limit in limits
         )
-        if independent:
+        finite = not any(end.is_infinite for limit in limits for end in limit[1:])
+        if independent and finite:
             limits = sorted(limits, key=lambda limit: sympy.default_sort_key(limit[0]))
         return Sum(sympy.expand(summand), *limits)
     args = [normal_form(a) for a in expr.args]

@@ -13,11 +13,21 @@ from sympy import (
     Basic,
     Expr,
     Mul,
+    S,
     Sum,
     Symbol,
 )
 
-from symconv.summation.brackets import Bounds, Iverson, decide, isolate_index
+from symconv.summation.brackets import (
+    Bounds,
+    Iverson,
+    decide,
+    integer_limits,
+    isolate_index,
+    linear_coefficient,
+    rewrite_scoped,
+    without,
+)
 
 
 def absorb_factors(expr: Expr) -> Expr:
@@ -26,6 +36,12 @@ def absorb_factors(expr: Expr) -> Expr:
 
     A product of several sums becomes a nested sum. A factor that mentions the summation
     index is left outside (moving it in would capture it).
+
+    Side conditions: none for finite ranges, reversed ones included (SymPy's convention
+    makes a sum over any range a signed sum over a set of integers, and a factor free of
+    the index distributes over it). An infinite sum is a limit: the law holds when it
+    converges, which is not checked (symconv's infinite sums have finitely many nonzero
+    terms, cut by brackets).
 
     >>> from sympy import symbols, IndexedBase
     >>> j, k, m, n = symbols("j k m n", integer=True)
@@ -69,6 +85,11 @@ def swap_sums(
     in the order given, then the ``outer`` ones. ``ValueError`` when the chain's limits
     depend on each other (SymPy's ``reorder_limit`` refuses) or no chain holds the
     indices.
+
+    Side conditions: finite ranges, any of them empty or reversed (under SymPy's
+    convention a sum over a range is a signed sum over a set of integers, and two signs
+    commute); ``ValueError`` for a sum to infinity among those that move, whose
+    interchange needs absolute convergence, which is not checked.
 
     >>> from sympy import symbols, IndexedBase
     >>> j, k, m, n = symbols("j k m n", integer=True)
@@ -114,6 +135,14 @@ def _reorder(
 ) -> Expr:
     variables = [limit[0] for limit in limits]
     moving = set(outer) | set(inner)
+    first = max(position for position, limit in enumerate(limits) if limit[0] in moving)
+    for limit in limits[: first + 1]:  # every sum from the outermost moving one inwards
+        if any(end.is_infinite for end in limit[1:]):
+            raise ValueError(
+                f"cannot interchange the sums over {outer} and {inner}: the range "
+                f"{tuple(limit)} is infinite, and swapping infinite sums needs absolute "
+                "convergence, which swap_sums does not check"
+            )
     for limit in limits:
         if limit[0] in moving and any(
             limit[1].has(v) or limit[2].has(v) for v in variables if v != limit[0]
@@ -139,17 +168,40 @@ def _reorder(
 def reindex(expr: Expr, index: Symbol, image: Expr, new: Symbol | None = None) -> Expr:
     """Substitute ``new = image(index)`` in the sum over ``index``, wherever it sits.
 
-    A wrapper of SymPy's ``Sum.change_index`` (which needs ``image`` linear in ``index``
-    with coefficient 1 or -1) that finds the sum inside a nested expression. With ``new``
-    omitted the index keeps its name.
+    A wrapper of SymPy's ``Sum.change_index`` that finds the first sum over ``index``
+    (outermost first) inside a nested expression. With ``new`` omitted the index keeps
+    its name.
+
+    Side conditions (``ValueError`` otherwise): ``image`` is ``index + c`` or ``c - index``
+    with ``c`` an integer free of ``index`` (``change_index`` takes a symbolic slope
+    without checking it); the sum's limits are integers (or infinite) and no other of its
+    limits depends on ``index`` (``change_index`` would leave them alone); ``new``
+    neither occurs free in the sum or in ``c`` nor is bound inside it (it would be
+    captured). Empty and reversed ranges are fine: a shift or a reflection of the
+    integers maps SymPy's signed sum over one range to the same over the other.
 
     >>> from sympy import symbols, IndexedBase
     >>> k, i, n = symbols("k i n", integer=True)
     >>> w, x = IndexedBase("w"), IndexedBase("x")
     >>> reindex(x[i] * Sum(w[k], (k, 0, n - 1)), k, n - 1 - k)
     x[i]*Sum(w[-k + n - 1], (k, 0, n - 1))
+    >>> reindex(Sum(w[k] * x[i], (k, 0, n - 1)), k, k + 1, i)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot rename k to i in Sum(w[k]*x[i], (k, 0, n - 1)): i is free there ...
     """
     target = index if new is None else new
+    slope = linear_coefficient(image, index)
+    shift = sympy.expand(image - slope * index) if slope is not None else None
+    if slope not in (S.One, S.NegativeOne) or shift is None or shift.has(index):
+        raise ValueError(
+            f"reindex needs an image {index} + c or c - {index} (a bijection of the "
+            f"integers), got {image}"
+        )
+    if not shift.is_integer:
+        raise ValueError(f"reindex needs an integer shift, got {shift} in {image}")
+    if target != index and shift.has(target):
+        raise ValueError(f"cannot rename {index} to {target}: the image {image} mentions it")
     found: list[bool] = []
 
     def visit(node: Expr) -> Expr:
@@ -157,6 +209,7 @@ def reindex(expr: Expr, index: Symbol, image: Expr, new: Symbol | None = None) -
             return node
         if isinstance(node, Sum) and index in node.variables and not found:
             found.append(True)
+            _check_reindex(node, index, target)
             return node.change_index(index, image, target)
         args = [visit(a) for a in node.args]
         return node.func(*args) if args else node
@@ -165,6 +218,32 @@ def reindex(expr: Expr, index: Symbol, image: Expr, new: Symbol | None = None) -
     if not found:
         raise ValueError(f"no sum over {index} in {expr}")
     return result
+
+
+def _check_reindex(node: Sum, index: Symbol, target: Symbol) -> None:
+    for variable, low, high in node.limits:
+        if variable == index and not integer_limits(low, high):
+            raise ValueError(
+                f"cannot reindex the sum over {index} in {node}: its limits {low}, {high} "
+                "are not integers"
+            )
+        if variable != index and (low.has(index) or high.has(index)):
+            raise ValueError(
+                f"cannot reindex the sum over {index} in {node}: the limits of {variable} "
+                f"depend on {index}"
+            )
+    if target == index:
+        return
+    if target in node.free_symbols:
+        raise ValueError(
+            f"cannot rename {index} to {target} in {node}: {target} is free there and "
+            "would be captured"
+        )
+    inner = node.function.atoms(Sum, sympy.Product)
+    if any(target in summation.variables for summation in inner) or target in node.variables:
+        raise ValueError(
+            f"cannot rename {index} to {target} in {node}: an inner sum binds {target}"
+        )
 
 
 def restrict_sum(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr] = ()) -> Expr:
@@ -176,6 +255,12 @@ def restrict_sum(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr]
     only if the new range cannot be empty by more than one (``U >= lo - 1``), which keeps
     ``Sum(1, (v, lo, U)).doit() == U - lo + 1`` a count; otherwise the sum is left alone.
 
+    Side conditions, else the sum is left unchanged: one limit, an integer index, integer
+    (or infinite) limits, and the new range shown ordered from ``bounds``, ``facts``, the
+    limits of enclosing sums and the assumptions, which also shows the old one ordered
+    (over a reversed range SymPy's sum runs outside its limits, see
+    :func:`ordered_range`).
+
     >>> from sympy import symbols, oo
     >>> i = symbols("i", integer=True)
     >>> t = symbols("t", integer=True, nonnegative=True)
@@ -185,14 +270,16 @@ def restrict_sum(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr]
     >>> restrict_sum(Sum(Iverson((i >= 0) & (i <= u)), (i, 0, oo)))
     Sum(Iverson((i >= 0) & (i <= u)), (i, 0, oo))
     """
-    bounds = {} if bounds is None else bounds
-    if not isinstance(expr, Basic) or expr.is_Atom:
-        return expr
-    args = [restrict_sum(a, bounds, facts) for a in expr.args]
-    expr = expr.func(*args) if args else expr
+    return rewrite_scoped(expr, _restrict_rule, bounds or {}, facts, target=Iverson)
+
+
+def _restrict_rule(expr: Expr, bounds: Bounds, facts: tuple[Expr, ...]) -> Expr:
     if not isinstance(expr, Sum) or len(expr.limits) != 1:
         return expr
     (variable, low, high), summand = expr.limits[0], expr.function
+    if not variable.is_integer or not integer_limits(low, high):
+        return expr
+    bounds, facts = without(variable, bounds, facts)
     brackets = [f for f in Mul.make_args(summand) if isinstance(f, Iverson)]
     if len(brackets) != 1:
         return expr
@@ -219,6 +306,8 @@ def restrict_sum(expr: Expr, bounds: Bounds | None = None, facts: Sequence[Expr]
                 return expr
     if new_high.is_infinite or new_low.is_infinite:
         return expr
+    # new_low >= low and new_high <= high were shown (or the old end was infinite), so
+    # this also shows the old range ordered.
     if not decide(sympy.Ge(new_high, new_low - 1), bounds, facts):
         return expr
     return Sum(value, (variable, new_low, new_high))
