@@ -21,26 +21,9 @@ from typing import Any
 
 from symconv.core.images import symbolic_matrix
 from symconv.core.vectors import as_vector, symbolic_vector
-from symconv.derivation import Derivation, derive
 from symconv.layout.axis import ConvSettings, conv_settings, padding_word
-from symconv.layout.grid import ConvSettings2D, settings2d
 from symconv.layout.padding import PADDING_MODES
 from symconv.ops.banded import BandedMatrix, band, conv_matrix
-from symconv.ops.channels import conv1d_channel_grads, conv2d_channel_grads
-from symconv.ops.circulant import (
-    circulant,
-    circulant_kernel,
-    circulant_matrix,
-    circular_correlation,
-)
-from symconv.ops.conv2d import (
-    band2d,
-    conv2d,
-    conv2d_grads,
-    conv2d_matrix,
-    im2col2d,
-    toeplitz_blocks,
-)
 from symconv.ops.datamatrix import feature_maps, im2col
 from symconv.ops.gradients import (
     ACTIVATIONS,
@@ -50,47 +33,76 @@ from symconv.ops.gradients import (
     layer_gradients,
 )
 from symconv.ops.sliding import conv1d, windows
-from symconv.ops.transposed import conv_transpose1d, conv_transpose2d, conv_transpose_matrix
-from symconv.ops.unshared import (
-    UnsharedLayer,
-    locally_connected1d,
-    locally_connected2d,
-    locally_connected_layer,
-    tiled_conv1d,
-    tiled_conv2d,
-    tiled_layer,
-    unshared_band,
-    unshared_grads,
-    unshared_im2col,
-    unshared_outputs,
-)
-from symconv.proofs.channels import prove_channel_gradients, prove_channels
-from symconv.proofs.convolution_theorem import prove_convolution_theorem
-from symconv.proofs.equivariance import (
-    prove_dilated_is_zero_inserted,
-    prove_strided_is_subsampled,
-    prove_tied_is_convolution,
-    prove_translation_equivariance,
-)
-from symconv.proofs.matrix_form import prove_matrix_form
-from symconv.proofs.matrix_form2d import prove_matrix_form2d
-from symconv.proofs.proof import Proof, Step
-from symconv.proofs.tied import prove_tied_gradients
-from symconv.proofs.tied2d import prove_tied_gradients2d
-from symconv.proofs.transposed import prove_transposed, prove_transposed2d
-from symconv.proofs.unshared import (
-    LayerComparison,
-    compare_layers,
-    prove_locally_connected,
-    prove_tiled,
-)
 
 __version__ = "0.1.0"
 
-#: Loaded on first use, so that ``import symconv`` costs what a derivation needs: the
-#: theorems for all sizes, the rewriting rules, the test helpers and the reports (with
-#: latexify) are each a module of their own (the PEP 562 module ``__getattr__``).
+#: Loaded on first use, so that ``import symconv`` costs little more than ``import sympy``
+#: (the operations of a 1-D layer and the engine under them): ``derive`` and the proofs
+#: (with the LaTeX printer they load), the 2-D, N-D, channel, transposed, circulant and
+#: unshared layers, the theorems for all sizes, the rewriting rules, the test helpers and
+#: the reports (with latexify) are each loaded by the first name that needs them (the
+#: PEP 562 module ``__getattr__``).
 LAZY = {
+    "Derivation": "symconv.derivation",
+    "derive": "symconv.derivation",
+    "prove_matrix_form": "symconv.proofs.matrix_form",
+    "Proof": "symconv.proofs.proof",
+    "Step": "symconv.proofs.proof",
+    "prove_tied_gradients": "symconv.proofs.tied",
+    "ConvSettings2D": "symconv.layout.grid",
+    "ConvSettingsND": "symconv.layout.grid",
+    "settings2d": "symconv.layout.grid",
+    "settings_nd": "symconv.layout.grid",
+    "conv1d_channel_grads": "symconv.ops.channels",
+    "conv2d_channel_grads": "symconv.ops.channels",
+    "circulant": "symconv.ops.circulant",
+    "circulant_kernel": "symconv.ops.circulant",
+    "circulant_matrix": "symconv.ops.circulant",
+    "circular_correlation": "symconv.ops.circulant",
+    "band2d": "symconv.ops.conv2d",
+    "conv2d": "symconv.ops.conv2d",
+    "conv2d_grads": "symconv.ops.conv2d",
+    "conv2d_matrix": "symconv.ops.conv2d",
+    "im2col2d": "symconv.ops.conv2d",
+    "toeplitz_blocks": "symconv.ops.conv2d",
+    "conv3d": "symconv.ops.convnd",
+    "convnd": "symconv.ops.convnd",
+    "convnd_band": "symconv.ops.convnd",
+    "convnd_grads": "symconv.ops.convnd",
+    "convnd_matrix": "symconv.ops.convnd",
+    "im2colnd": "symconv.ops.convnd",
+    "conv_transpose1d": "symconv.ops.transposed",
+    "conv_transpose2d": "symconv.ops.transposed",
+    "conv_transpose3d": "symconv.ops.transposed",
+    "conv_transpose_matrix": "symconv.ops.transposed",
+    "conv_transposend": "symconv.ops.transposed",
+    "UnsharedLayer": "symconv.ops.unshared",
+    "locally_connected1d": "symconv.ops.unshared",
+    "locally_connected2d": "symconv.ops.unshared",
+    "locally_connected_layer": "symconv.ops.unshared",
+    "tiled_conv1d": "symconv.ops.unshared",
+    "tiled_conv2d": "symconv.ops.unshared",
+    "tiled_layer": "symconv.ops.unshared",
+    "unshared_band": "symconv.ops.unshared",
+    "unshared_grads": "symconv.ops.unshared",
+    "unshared_im2col": "symconv.ops.unshared",
+    "unshared_outputs": "symconv.ops.unshared",
+    "prove_batch_gradients": "symconv.proofs.batches",
+    "prove_channel_gradients": "symconv.proofs.channels",
+    "prove_channels": "symconv.proofs.channels",
+    "prove_convolution_theorem": "symconv.proofs.convolution_theorem",
+    "prove_dilated_is_zero_inserted": "symconv.proofs.equivariance",
+    "prove_strided_is_subsampled": "symconv.proofs.equivariance",
+    "prove_tied_is_convolution": "symconv.proofs.equivariance",
+    "prove_translation_equivariance": "symconv.proofs.equivariance",
+    "prove_matrix_form2d": "symconv.proofs.matrix_form2d",
+    "prove_tied_gradients2d": "symconv.proofs.tied2d",
+    "prove_transposed": "symconv.proofs.transposed",
+    "prove_transposed2d": "symconv.proofs.transposed",
+    "LayerComparison": "symconv.proofs.unshared",
+    "compare_layers": "symconv.proofs.unshared",
+    "prove_locally_connected": "symconv.proofs.unshared",
+    "prove_tiled": "symconv.proofs.unshared",
     "general": "symconv.general",
     "summation": "symconv.summation",
     "testing": "symconv.testing",
@@ -123,6 +135,17 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ConvSettingsND",
+    "settings_nd",
+    "conv3d",
+    "convnd",
+    "convnd_band",
+    "convnd_grads",
+    "convnd_matrix",
+    "im2colnd",
+    "conv_transpose3d",
+    "conv_transposend",
+    "prove_batch_gradients",
     "UnsharedLayer",
     "locally_connected1d",
     "locally_connected2d",

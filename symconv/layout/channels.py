@@ -1,7 +1,9 @@
 """Channels and groups as a layout: the multi-channel layer flattened channel-major.
 
 Output channel ``o`` reads the ``C_in/groups`` input channels of its group
-``o // (C_out/groups)``; flattened, the layer is a 1-D layout once more.
+``o // (C_out/groups)``; flattened, the layer is a 1-D layout once more. A batch of
+samples (PyTorch's leading ``N`` axis) is the same layout repeated down the diagonal,
+with the one kernel tied across samples as across positions.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from functools import cached_property
 from sympy import Expr
 
 from symconv.core.numbers import as_int
-from symconv.core.tensors import as_bias, as_tensor
+from symconv.core.tensors import as_bias, as_tensor, rank_of
 from symconv.layout.axis import ConvSettings, Layout, conv_settings
-from symconv.layout.grid import ConvSettings2D, settings2d
+from symconv.layout.grid import ConvSettingsND, settings_nd
 
-Spatial = ConvSettings | ConvSettings2D
+Spatial = ConvSettings | ConvSettingsND
 
 
 @dataclass(frozen=True)
@@ -26,17 +28,39 @@ class ChannelLayout:
 
     Output ``(o, p)`` is flat ``o*P + p``, input ``(c, q)`` is ``c*Q + q`` and weight
     ``(o, c', k)`` is ``(o*C_in/groups + c')*K + k``, with P, Q, K the spatial output,
-    input and kernel sizes (flattened row-major in 2-D).
+    input and kernel sizes (flattened row-major in N-D). With ``batch`` samples
+    (0: unbatched), sample ``n``'s output and input follow at offsets
+    ``n*C_out*P`` and ``n*C_in*Q``; the weights are the same for every sample.
 
     >>> s = ChannelLayout(conv_settings(2, 3), in_channels=2, out_channels=1, groups=1)
     >>> s.output_length, s.input_length, s.kernel_size, s.taps(1)
     (2, 6, 4, [(0, 1), (1, 2), (2, 4), (3, 5)])
+    >>> ChannelLayout(conv_settings(2, 3), 1, 1, 1, batch=2).taps(3)
+    [(0, 4), (1, 5)]
     """
 
     spatial: Spatial
     in_channels: int
     out_channels: int
     groups: int
+    batch: int = 0
+
+    @property
+    def samples(self) -> int:
+        """How many samples the flat layout holds (1 when unbatched)."""
+        return max(self.batch, 1)
+
+    @property
+    def sample_output_length(self) -> int:
+        return self.out_channels * self.spatial.output_length
+
+    @property
+    def sample_input_length(self) -> int:
+        return self.in_channels * self.spatial.input_length
+
+    def channel_of_output(self, n: int) -> int:
+        """The output channel of flat output ``n`` (whose bias it adds)."""
+        return n // self.spatial.output_length % self.out_channels
 
     @property
     def group_in(self) -> int:
@@ -52,11 +76,11 @@ class ChannelLayout:
 
     @property
     def output_length(self) -> int:
-        return self.out_channels * self.spatial.output_length
+        return self.samples * self.sample_output_length
 
     @property
     def input_length(self) -> int:
-        return self.in_channels * self.spatial.input_length
+        return self.samples * self.sample_input_length
 
     @property
     def kernel_size(self) -> int:
@@ -81,6 +105,11 @@ class ChannelLayout:
                         for k, j in along
                     ]
                 )
+        if self.batch:
+            # The same windows in every sample, offset by the sample's inputs: the
+            # kernel's indices do not move, so its weights are tied across the batch.
+            q_all = self.sample_input_length
+            taps = [[(k, n * q_all + j) for k, j in one] for n in range(self.batch) for one in taps]
         return taps
 
     def taps(self, o: int) -> list[tuple[int, int]]:
@@ -106,13 +135,23 @@ class ChannelLayer:
 
     @property
     def dims(self) -> int:
-        return len(self.input_shape) - 1
+        return len(self.kernel_shape) - 2
+
+    @property
+    def batched(self) -> bool:
+        return bool(self.layout.batch)
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """One sample's input shape ``(C_in, ...)``."""
+        return self.input_shape[1:] if self.batched else self.input_shape
 
     @property
     def output_shape(self) -> tuple[int, ...]:
         s = self.layout.spatial
-        spatial = s.output_shape if isinstance(s, ConvSettings2D) else (s.output_length,)
-        return (self.layout.out_channels,) + spatial
+        spatial = s.output_shape if isinstance(s, ConvSettingsND) else (s.output_length,)
+        batch = (self.layout.batch,) if self.batched else ()
+        return batch + (self.layout.out_channels,) + spatial
 
     def describe(self) -> str:
         s = self.layout
@@ -137,13 +176,16 @@ def channel_layer(
 ) -> ChannelLayer:
     """Validate a ``dims``-D multi-channel layer and resolve it.
 
-    Channel counts and groups are checked before the spatial settings, so a wrong count
-    is reported as such.
+    x is one sample ``(C_in, ...)`` (rank ``dims + 1``) or a batch ``(N, C_in, ...)``
+    (rank ``dims + 2``, PyTorch's layout). Channel counts and groups are checked before
+    the spatial settings, so a wrong count is reported as such.
     """
-    x_shape, x_entries = as_tensor(x, dims + 1, "input x")
+    batched = rank_of(x) == dims + 2
+    x_shape, x_entries = as_tensor(x, dims + 2 if batched else dims + 1, "input x")
     w_shape, w_entries = as_tensor(w, dims + 2, "kernel w")
     groups = as_int(groups, "groups", 1)
-    c_in, c_out, per_group = x_shape[0], w_shape[0], w_shape[1]
+    sample = x_shape[1:] if batched else x_shape
+    c_in, c_out, per_group = sample[0], w_shape[0], w_shape[1]
     if c_in % groups:
         raise ValueError(f"groups={groups} must divide the {c_in} input channels")
     if c_out % groups:
@@ -158,16 +200,16 @@ def channel_layer(
     spatial: Spatial
     if dims == 1:
         spatial = conv_settings(
-            w_shape[2], x_shape[1], stride=stride, padding=padding, dilation=dilation, flip=flip
+            w_shape[2], sample[1], stride=stride, padding=padding, dilation=dilation, flip=flip
         )
     else:
-        spatial = settings2d(
-            (w_shape[2], w_shape[3]),
-            (x_shape[1], x_shape[2]),
+        spatial = settings_nd(
+            w_shape[2:],
+            sample[1:],
             stride=stride,
             padding=padding,
             dilation=dilation,
             flip=flip,
         )
-    layout = ChannelLayout(spatial, c_in, c_out, groups)
+    layout = ChannelLayout(spatial, c_in, c_out, groups, x_shape[0] if batched else 0)
     return ChannelLayer(layout, x_entries, w_entries, as_bias(bias, c_out), x_shape, w_shape)

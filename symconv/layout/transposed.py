@@ -18,12 +18,7 @@ from symconv.core.tensors import as_bias, as_tensor, rank_of
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, conv_settings
 from symconv.layout.channels import ChannelLayout
-from symconv.layout.grid import ConvSettings2D, axis_pair
-
-AXES_1D = ("length",)
-
-
-AXES_2D = ("height", "width")
+from symconv.layout.grid import ConvSettingsND, axis_names, per_axis
 
 
 def transposed_axis(
@@ -83,6 +78,11 @@ class TransposedLayer:
     out_channels: int
     groups: int
     channels: bool  # False: a single-channel call, shaped without a channel axis
+    batch: int = 0  # samples of a batch (B, C_in, ...); 0: one sample
+
+    @property
+    def samples(self) -> int:
+        return max(self.batch, 1)
 
     @property
     def in_shape(self) -> tuple[int, ...]:
@@ -98,19 +98,21 @@ class TransposedLayer:
         return tuple(axis.kernel_size for axis in self.axes)
 
     @property
-    def spatial(self) -> ConvSettings | ConvSettings2D:
+    def spatial(self) -> ConvSettings | ConvSettingsND:
         if len(self.axes) == 1:
             return self.axes[0]
-        return ConvSettings2D(self.axes[0], self.axes[1])
+        return ConvSettingsND.of(self.axes)
 
     @property
     def forward_layout(self) -> ChannelLayout:
         """The forward layer ``C``: from the transposed layer's outputs to its inputs."""
-        return ChannelLayout(self.spatial, self.out_channels, self.in_channels, self.groups)
+        return ChannelLayout(
+            self.spatial, self.out_channels, self.in_channels, self.groups, self.batch
+        )
 
     def result_shape(self) -> tuple[int, ...]:
         if self.channels:
-            return (self.out_channels,) + self.out_shape
+            return (self.batch,) * bool(self.batch) + (self.out_channels,) + self.out_shape
         return self.out_shape if len(self.axes) == 2 else (self.out_shape[0], 1)
 
     def describe(self) -> str:
@@ -142,11 +144,16 @@ def transposed_layer(
     output_padding: object,
     dilation: object,
 ) -> TransposedLayer:
-    """Read y and w (single channel or PyTorch's ``(C_in, C_out/groups, ...)`` kernel),
-    validate, and resolve each axis."""
+    """Read y and w (single channel in 1-D and 2-D, or PyTorch's
+    ``(C_in, C_out/groups, ...)`` kernel for any ``dims``, with y one sample
+    ``(C_in, ...)`` or a batch ``(B, C_in, ...)``), validate, and resolve each axis."""
     channels = rank_of(w) == dims + 2
+    batched = channels and rank_of(y) == dims + 2
+    batch = 0
     if channels:
-        y_shape, y_entries = as_tensor(y, dims + 1, "input y")
+        y_shape, y_entries = as_tensor(y, dims + 2 if batched else dims + 1, "input y")
+        if batched:
+            batch, y_shape = y_shape[0], y_shape[1:]
         w_shape, w_entries = as_tensor(w, dims + 2, "kernel w")
         groups = as_int(groups, "groups", 1)
         c_in = y_shape[0]
@@ -167,6 +174,12 @@ def transposed_layer(
                 f"groups={groups} needs a multi-channel kernel of rank {dims + 2} "
                 "(C_in, C_out/groups, ...); a single-channel kernel has one group"
             )
+        if dims > 2:
+            raise ValueError(
+                f"a {dims}-D transposed convolution needs a rank-{dims + 2} kernel "
+                f"(C_in, C_out/groups, ...) and a rank-{dims + 1} input (C_in, ...); "
+                f"got a kernel of rank {rank_of(w)}"
+            )
         if dims == 1:
             ys, ws = as_vector(y, "input y"), as_vector(w, "kernel w")
             spatial_in, kernel = (len(ys),), (len(ws),)
@@ -176,22 +189,18 @@ def transposed_layer(
         y_entries, w_entries = list(ys), list(ws)
         c_in = c_out = 1
         biases = as_bias(bias, 1)
-    names = AXES_1D if dims == 1 else AXES_2D
-    per_axis = {
-        "stride": axis_pair(stride, "stride") if dims == 2 else (stride,),
-        "padding": axis_pair(padding, "padding") if dims == 2 else (padding,),
-        "output_padding": (
-            axis_pair(output_padding, "output_padding") if dims == 2 else (output_padding,)
-        ),
-        "dilation": axis_pair(dilation, "dilation") if dims == 2 else (dilation,),
+    requested = {"stride": stride, "padding": padding, "output_padding": output_padding}
+    requested["dilation"] = dilation
+    # One axis takes its value whole (a padding pair is (left, right) there).
+    values = {
+        key: per_axis(value, dims, key) if dims > 1 else (value,)
+        for key, value in requested.items()
     }
     axes = []
-    for n, name in enumerate(names):
+    for n, name in enumerate(axis_names(dims)):
         try:
             axes.append(
-                transposed_axis(
-                    spatial_in[n], kernel[n], **{key: v[n] for key, v in per_axis.items()}
-                )
+                transposed_axis(spatial_in[n], kernel[n], **{k: v[n] for k, v in values.items()})
             )
         except (ValueError, TypeError) as error:
             if dims == 1:
@@ -199,5 +208,5 @@ def transposed_layer(
             raise type(error)(f"along the {name} axis: {error}") from error
     extras = tuple(axis.output_length - spatial_in[n] for n, axis in enumerate(axes))
     return TransposedLayer(
-        tuple(axes), extras, y_entries, w_entries, biases, c_in, c_out, groups, channels
+        tuple(axes), extras, y_entries, w_entries, biases, c_in, c_out, groups, channels, batch
     )

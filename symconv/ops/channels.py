@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import sympy
 from sympy import Array, Expr, Matrix, S
@@ -48,8 +48,8 @@ def outputs(layer: ChannelLayer) -> list[Expr]:
     z = sliding_outputs(layer.x, layer.w, flat(layer.layout))
     if layer.bias is None:
         return z
-    p_size = layer.layout.spatial.output_length
-    return [sympy.Add(z[n], layer.bias[n // p_size]) for n in range(len(z))]
+    channel = layer.layout.channel_of_output
+    return [sympy.Add(z[n], layer.bias[channel(n)]) for n in range(len(z))]
 
 
 def as_result(entries: Sequence[Expr], shape: tuple[int, ...]) -> Any:
@@ -86,8 +86,9 @@ def conv1d_channels(
     dilation: object = 1,
     flip: object = False,
 ) -> Matrix:
-    """``torch.nn.functional.conv1d`` for one sample: x ``(C_in, L)``, w rank-3
-    ``(C_out, C_in/groups, K)``, optional bias ``(C_out,)``; returns ``(C_out, L_out)``.
+    """``torch.nn.functional.conv1d``: x ``(C_in, L)`` (or a batch ``(N, C_in, L)``),
+    w rank-3 ``(C_out, C_in/groups, K)``, optional bias ``(C_out,)``; returns the
+    ``(C_out, L_out)`` Matrix (a batch: the ``(N, C_out, L_out)`` Array).
 
     A rank-1 kernel is the single-channel layer (with a scalar bias if given).
 
@@ -102,18 +103,17 @@ def conv1d_channels(
         b = single_channel_options(bias, groups, 3)
         single = conv1d(x, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
         return with_bias(single, b)
-    layer = channel_layer(
+    return conv_channels(
         x,
         w,
+        dims=1,
         bias=bias,
         groups=groups,
-        dims=1,
         stride=stride,
         padding=padding,
         dilation=dilation,
         flip=flip,
     )
-    return cast(Matrix, as_result(outputs(layer), layer.output_shape))
 
 
 def conv2d_channels(
@@ -127,8 +127,9 @@ def conv2d_channels(
     dilation: object = 1,
     flip: object = False,
 ) -> Any:
-    """``torch.nn.functional.conv2d`` for one sample: x rank-3 ``(C_in, H, W)``, w rank-4
-    ``(C_out, C_in/groups, kh, kw)``, optional bias; returns a rank-3 Array.
+    """``torch.nn.functional.conv2d``: x rank-3 ``(C_in, H, W)`` (or a rank-4 batch
+    ``(N, C_in, H, W)``), w rank-4 ``(C_out, C_in/groups, kh, kw)``, optional bias;
+    returns a rank-3 Array (rank-4 for a batch).
 
     A rank-2 kernel is the single-channel layer (a Matrix, with a scalar bias if given).
 
@@ -142,12 +143,43 @@ def conv2d_channels(
         b = single_channel_options(bias, groups, 4)
         single = conv2d(x, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
         return with_bias(single, b)
+    return conv_channels(
+        x,
+        w,
+        dims=2,
+        bias=bias,
+        groups=groups,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+    )
+
+
+def conv_channels(
+    x: object,
+    w: object,
+    *,
+    dims: int,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+) -> Any:
+    """The ``dims``-D multi-channel layer for one sample ``(C_in, ...)`` or a batch
+    ``(N, C_in, ...)``; a ``(C, L)`` result is a Matrix, anything else an Array.
+
+    >>> conv_channels(Array([[[1, 2, 3]], [[4, 5, 6]]]), Array([[[1, 1]]]), dims=1)
+    [[[3, 5]], [[9, 11]]]
+    """
     layer = channel_layer(
         x,
         w,
         bias=bias,
         groups=groups,
-        dims=2,
+        dims=dims,
         stride=stride,
         padding=padding,
         dilation=dilation,
@@ -189,8 +221,8 @@ def derive_channel_gradients(layer: ChannelLayer, g: list[Expr]) -> ChannelGradi
     check_upstream(Matrix(g), flat(layer.layout), known)
     terms: list[tuple[Expr, ...]] = list(loss_terms(x_slots, w_slots, g, flat(layer.layout)))
     if b_slots:
-        p_size = layer.layout.spatial.output_length
-        terms += [(g[n], b_slots[n // p_size]) for n in range(len(g)) if g[n] is not S.Zero]
+        channel = layer.layout.channel_of_output
+        terms += [(g[n], b_slots[channel(n)]) for n in range(len(g)) if g[n] is not S.Zero]
     index = TermIndex(terms)
     back = {**x_back, **w_back, **b_back}
 

@@ -32,6 +32,7 @@ import sympy
 from sympy import Expr, Matrix, S
 
 from symconv.core.numbers import as_int
+from symconv.core.tensors import rank_of
 from symconv.core.vectors import as_vector
 from symconv.layout.transposed import TransposedLayer, transposed_axis, transposed_layer
 from symconv.ops.banded import band_from_settings
@@ -52,7 +53,8 @@ def conv_transpose1d(
     """``torch.nn.functional.conv_transpose1d`` for one sample, symbolically.
 
     A vector y and kernel w give a column vector; y ``(C_in, L)`` with a rank-3 Array w
-    ``(C_in, C_out/groups, K)`` give the ``(C_out, L_out)`` Matrix. ``padding`` is an
+    ``(C_in, C_out/groups, K)`` give the ``(C_out, L_out)`` Matrix, a batch
+    ``(B, C_in, L)`` the ``(B, C_out, L_out)`` Array. ``padding`` is an
     int or a pair ``(left, right)`` (crop from each end).
 
     >>> conv_transpose1d([1, 2, 3], [1, 10], padding=1).T
@@ -86,7 +88,8 @@ def conv_transpose2d(
     """``torch.nn.functional.conv_transpose2d`` for one sample, symbolically.
 
     Matrices y and w give a Matrix; a rank-3 y ``(C_in, H, W)`` with a rank-4 w
-    ``(C_in, C_out/groups, kh, kw)`` gives a rank-3 Array. Options are an int or a pair
+    ``(C_in, C_out/groups, kh, kw)`` gives a rank-3 Array (a rank-4 batch y
+    ``(B, C_in, H, W)`` a rank-4 Array). Options are an int or a pair
     ``(height, width)``; a padding item may be ``(before, after)``.
 
     >>> conv_transpose2d([[1, 2], [3, 4]], [[1, 1], [1, 1]])
@@ -107,6 +110,78 @@ def conv_transpose2d(
         dilation=dilation,
     )
     return as_result(transposed_outputs(layer), layer.result_shape())
+
+
+def conv_transposend(
+    y: object,
+    w: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    dilation: object = 1,
+) -> Any:
+    """``torch.nn.functional.conv_transpose{N}d``: y ``(C_in, ...)`` of rank N + 1 (or a
+    batch ``(B, C_in, ...)``) and w ``(C_in, C_out/groups, k_0, ..., k_(N-1))`` of rank N + 2 (N >= 1);
+    options an int or one per axis, a padding item an int or ``(before, after)``.
+
+    >>> from sympy import Array
+    >>> conv_transposend(Array([[[[1, 2]]]]), Array([[[[[1, 10]]]]]))
+    [[[[1, 12, 20]]]]
+    """
+    rank = rank_of(w)
+    if rank < 3:
+        raise ValueError(
+            f"kernel w must have rank >= 3 (C_in, C_out/groups, k_0, ..., k_(N-1)), got rank {rank}"
+        )
+    layer = transposed_layer(
+        y,
+        w,
+        dims=rank - 2,
+        bias=bias,
+        groups=groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    return as_result(transposed_outputs(layer), layer.result_shape())
+
+
+def conv_transpose3d(
+    y: object,
+    w: object,
+    *,
+    bias: object = None,
+    groups: object = 1,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    dilation: object = 1,
+) -> Any:
+    """``torch.nn.functional.conv_transpose3d``: y ``(C_in, D, H, W)`` or ``(B, C_in, D, H, W)``,
+    w ``(C_in, C_out/groups, kd, kh, kw)``; options as :func:`conv_transposend`.
+
+    >>> from sympy import Array
+    >>> conv_transpose3d(Array([[[[1]], [[2]]]]), Array([[[[[1]], [[10]]]]]))
+    [[[[1]], [[12]], [[20]]]]
+    """
+    if rank_of(w) != 5:
+        raise ValueError(
+            f"kernel w must have rank 5 (C_in, C_out/groups, kd, kh, kw), got rank {rank_of(w)}"
+        )
+    return conv_transposend(
+        y,
+        w,
+        bias=bias,
+        groups=groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
 
 
 def conv_transpose_matrix(
@@ -150,7 +225,7 @@ def padded_upstream(layer: TransposedLayer) -> list[Expr]:
     in_shape = layer.in_shape
     padded: list[Expr] = []
     size_in = prod(in_shape)
-    for c in range(layer.in_channels):
+    for c in range(layer.samples * layer.in_channels):  # channel-major, sample after sample
         for index in itertools.product(*[range(n) for n in grid]):
             if all(i < n for i, n in zip(index, in_shape, strict=True)):
                 flat = 0
@@ -171,4 +246,4 @@ def transposed_outputs(layer: TransposedLayer) -> list[Expr]:
     if layer.bias is None:
         return values
     size = prod(layer.out_shape)
-    return [sympy.Add(v, layer.bias[n // size]) for n, v in enumerate(values)]
+    return [sympy.Add(v, layer.bias[n // size % layer.out_channels]) for n, v in enumerate(values)]

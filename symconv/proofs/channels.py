@@ -33,6 +33,23 @@ from symconv.proofs.references import Pairs
 from symconv.proofs.tied import tied_weight_steps
 
 
+def proof_dims(x: object, w: object) -> int:
+    """The spatial axes of a channel kernel of rank >= 3; a batch goes to
+    :func:`~symconv.proofs.batches.prove_batch_gradients`."""
+    rank = rank_of(w)
+    if rank < 3:
+        raise ValueError(
+            f"kernel w must have rank 3 (C_out, C_in/groups, K) or more: rank N + 2 for N "
+            f"spatial axes (4 for 2-D, 5 for 3-D); got rank {rank}"
+        )
+    if rank_of(x) == rank:
+        raise ValueError(
+            f"input x of rank {rank} is a batch (B, C_in, ...); prove one sample "
+            f"(C_in, ...) of rank {rank - 1} here, or the batch with prove_batch_gradients"
+        )
+    return rank - 2
+
+
 def single_channel_outputs(layer: ChannelLayer, o: int, c: int) -> list[Expr]:
     """conv(x[group(o)*C_in/groups + c], w[o, c]): one single-channel layer."""
     s = layer.layout
@@ -103,7 +120,7 @@ def prove_channels(
     dilation: object = 1,
     flip: object = False,
 ) -> Proof:
-    """Prove the matrix form of a multi-channel layer (1-D if w has rank 3, 2-D if 4):
+    """Prove the matrix form of a multi-channel layer (N-D for a kernel of rank N + 2):
     ``y = T x + b`` with T block-structured by groups, and each output channel the sum
     of single-channel convolutions over its group.
 
@@ -115,12 +132,7 @@ def prove_channels(
     >>> prove_channels(x, w, bias=sympy.symbols("b0:2")).holds
     True
     """
-    dims = rank_of(w) - 2
-    if dims not in (1, 2):
-        raise ValueError(
-            f"kernel w must have rank 3 (C_out, C_in/groups, K) or 4 (C_out, C_in/groups, "
-            f"kh, kw), got rank {rank_of(w)}"
-        )
+    dims = proof_dims(x, w)
     layer = channel_layer(
         x,
         w,
@@ -241,12 +253,7 @@ def prove_channel_gradients(
     >>> proof.holds, proof.step("bias gradient is the channel's upstream sum").lhs
     (True, (g0 + g1, g2 + g3))
     """
-    dims = rank_of(w) - 2
-    if dims not in (1, 2):
-        raise ValueError(
-            f"kernel w must have rank 3 (C_out, C_in/groups, K) or 4 (C_out, C_in/groups, "
-            f"kh, kw), got rank {rank_of(w)}"
-        )
+    dims = proof_dims(x, w)
     layer = channel_layer(
         x,
         w,

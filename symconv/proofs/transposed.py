@@ -24,7 +24,7 @@ from symconv.core.tensors import as_tensor, rank_of
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import conv_settings
 from symconv.layout.channels import ChannelLayer
-from symconv.layout.grid import ConvSettings2D
+from symconv.layout.grid import ConvSettingsND
 from symconv.layout.transposed import TransposedLayer, transposed_layer
 from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.channels import derive_channel_gradients
@@ -68,7 +68,7 @@ def zero_insertion(layer: TransposedLayer) -> list[Expr] | None:
             )
         )
         crops.append((max(-before, 0), max(-after, 0)))
-    spatial: Any = settings[0] if len(settings) == 1 else ConvSettings2D(settings[0], settings[1])
+    spatial: Any = settings[0] if len(settings) == 1 else ConvSettingsND.of(settings)
     full = sliding_outputs(stuffed, layer.w, spatial)
     full_shape = tuple(s.output_length for s in settings)
     kept = []
@@ -191,7 +191,8 @@ def prove_transposed(
     length L, that it is the forward layer's input gradient, and (one channel) that it is
     the direct convolution of the zero-stuffed input with the flipped kernel.
 
-    A rank-3 kernel ``(C_in, C_out/groups, K)`` proves the multi-channel layer.
+    A rank-3 kernel ``(C_in, C_out/groups, K)`` proves the multi-channel layer; a kernel
+    of rank N + 2 >= 4 with y ``(C_in, ...)`` the N-D one (``conv_transpose3d`` for 5).
 
     >>> from symconv import symbolic_vector
     >>> proof = prove_transposed(symbolic_vector("y", 3), symbolic_vector("w", 2), stride=2)
@@ -205,10 +206,11 @@ def prove_transposed(
     input gradient of the forward layer
     zero insertion
     """
+    dims = rank_of(w) - 2 if rank_of(w) >= 4 else 1
     layer = transposed_layer(
         y,
         w,
-        dims=1,
+        dims=dims,
         bias=bias,
         groups=groups,
         stride=stride,
@@ -216,14 +218,19 @@ def prove_transposed(
         output_padding=output_padding,
         dilation=dilation,
     )
+    if layer.batch:
+        raise ValueError(
+            f"input y of shape {(layer.batch, layer.in_channels) + layer.in_shape} is a batch; "
+            "prove one sample (C_in, ...) at a time"
+        )
     request = {
-        "in_shape": spatial_shape(y, w, 1),
+        "in_shape": spatial_shape(y, w, dims),
         "stride": stride,
         "padding": padding,
         "dilation": dilation,
         "output_padding": output_padding,
     }
-    return transposed_proof(layer, "1-D", request)
+    return transposed_proof(layer, f"{dims}-D", request)
 
 
 @in_session
@@ -257,6 +264,11 @@ def prove_transposed2d(
         output_padding=output_padding,
         dilation=dilation,
     )
+    if layer.batch:
+        raise ValueError(
+            f"input y of shape {(layer.batch, layer.in_channels) + layer.in_shape} is a batch; "
+            "prove one sample (C_in, ...) at a time"
+        )
     request = {
         "in_shape": spatial_shape(y, w, 2),
         "stride": stride,
