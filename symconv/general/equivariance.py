@@ -385,7 +385,7 @@ def prove_dilated_is_zero_inserted(
             "definition of the zero-inserted kernel",
             plain,
             defined,
-            expand_definition(spread, meaning),
+            expand_definition(spread, meaning, "definition of the dilated kernel"),
             r"substitute $w^{(d)}_r = \sum_k w_k\, [r = k d]$: $d - 1$ zeros between taps",
         ),
         step(
@@ -435,7 +435,7 @@ def prove_dilated_is_zero_inserted(
             "i",
             dilated,
             zero_inserted_outputs,
-            "symconv.conv1d(x, w^(d), stride=s, padding=p) at concrete sizes",
+            "symconv.conv1d of x with the dilated kernel (stride s, padding p) at concrete sizes",
         )
     )
     _, tex = assumptions_for(layer)

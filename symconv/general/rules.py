@@ -74,8 +74,11 @@ def law(key: str) -> Law:
     return LAWS[key]
 
 
-def expand_definition(base: IndexedBase, meaning: Callable[..., Expr]) -> Rule:
-    """Replace every ``base[...]`` by ``meaning(*indices)``."""
+def expand_definition(
+    base: IndexedBase, meaning: Callable[..., Expr], name: str | None = None
+) -> Rule:
+    """Replace every ``base[...]`` by ``meaning(*indices)`` (``name``: the rule's name in
+    words, for a base whose name is mathematics such as ``w^{(d)}``)."""
 
     def apply(expr: Expr) -> Expr:
         return expr.replace(
@@ -83,7 +86,7 @@ def expand_definition(base: IndexedBase, meaning: Callable[..., Expr]) -> Rule:
             lambda e: meaning(*e.indices),
         )
 
-    return Rule(f"definition of {base}", apply)
+    return Rule(name or f"definition of {base}", apply)
 
 
 def sift(indices: Sequence[Symbol], facts: Sequence[Expr] = ()) -> Rule:
