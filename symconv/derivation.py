@@ -157,10 +157,11 @@ def derive(
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    if grad and settings.padding_mode != "zeros":
+    if grad and activation is not None and settings.padding_mode != "zeros":
         raise ValueError(
-            f"grad=True with padding_mode {settings.padding_mode!r}: the tied-gradient proof "
-            "covers zero padding only; drop grad or use padding_mode 'zeros'"
+            f"grad=True with an activation and padding_mode {settings.padding_mode!r}: the "
+            "chain rule (layer_gradients) covers zero padding only; drop the activation or "
+            "use padding_mode 'zeros'"
         )
     say("windows and sliding dot products with the proof of the matrix form")
     options = dict(
@@ -201,7 +202,7 @@ def derive(
         say("gradients and the tied-weight proof")
         d.upstream = gs
         if f is None or f is identity:
-            tied = prove_tied_gradients(xs, ws, gs, **options)
+            tied = prove_tied_gradients(xs, ws, gs, **options, padding_mode=settings.padding_mode)
             # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx
             # (named X^T g, or rev(X^T g) for a flipped kernel).
             d.grad_w = Matrix(tied.steps[0].lhs)

@@ -30,6 +30,7 @@ from symconv import (
     im2col,
     im2col2d,
     prove_matrix_form,
+    prove_tied_gradients,
     settings2d,
     symbolic_matrix,
     symbolic_vector,
@@ -174,6 +175,34 @@ def test_the_matrix_form_proof_holds_with_a_mode(mode, flip, length, k, s, p, d)
     x, w = symbolic_vector("x", length), symbolic_vector("w", k)
     proof = prove_matrix_form(x, w, stride=s, padding=p, dilation=d, flip=flip, padding_mode=mode)
     assert proof.holds, proof
+
+
+@pytest.mark.parametrize(("length", "k", "s", "p", "d"), LAYERS_1D)
+@pytest.mark.parametrize("mode", MODES[1:])
+def test_the_tied_gradient_proof_holds_with_a_mode(mode, length, k, s, p, d):
+    """dL/dx = P^T T_valid^T g (an input read twice gets two gradients), and the tied
+    sum still gives dL/dw: the folded T's entries hold sums of weights."""
+    x, w = symbolic_vector("x", length), symbolic_vector("w", k)
+    options = dict(stride=s, padding=p, dilation=d, padding_mode=mode)
+    g = symbolic_vector("g", len(conv1d(x, w, **options)))
+    proof = prove_tied_gradients(x, w, g, **options)
+    assert proof.holds, proof
+    assert proof.steps[1].lhs == tuple(conv1d_grads(x, w, g, **options)[0])
+
+
+def test_a_tied_gradient_proof_with_a_mode_fails_on_a_wrong_reflect():
+    from unittest import mock
+
+    from symconv.layout import padding as padding_module
+
+    x, w = symbolic_vector("x", 5), symbolic_vector("w", 3)
+    g = symbolic_vector("g", 5)
+    assert prove_tied_gradients(x, w, g, padding=1, padding_mode="reflect").holds
+    symmetric = lambda j, n: -j - 1 if j < 0 else 2 * n - 1 - j  # noqa: E731  (repeats x0)
+    with mock.patch.dict(padding_module.PADDING_MODES, {"reflect": symmetric}):
+        proof = prove_tied_gradients(x, w, g, padding=1, padding_mode="reflect")
+    assert not proof.holds
+    assert "agrees with the definition" in proof.first_failure.name
 
 
 def test_a_wrong_folded_matrix_fails():

@@ -194,9 +194,12 @@ def update_step(
     updated: Callable[[Entry], Expr],
     entries: Sequence[Entry],
     ties: Sequence[int | None] | None = None,
+    folded: bool = False,
 ) -> Step:
     """Claim: the updated matrix is still a convolution matrix of T's pattern: zero off
-    the band and equal across each tie set, checked over ``entries``.
+    the band and equal across each tie set, checked over ``entries``. With ``folded``
+    (a padding mode: an entry may hold a sum of weights) entries are grouped by the
+    weights they hold, so ``w0 + w2`` is compared with ``w0 + w2``.
 
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
     first entry that breaks it without building the rest. ``ties`` is
@@ -219,24 +222,26 @@ def update_step(
                     labels=(entry,),
                     mismatch=(entry, value, S.Zero),
                 )
-    first: dict[int, tuple[Entry, Expr]] = {}
-    for entry, k in zip(entries, ties):
-        if k is None:
+    first: dict[object, tuple[Entry, Expr]] = {}
+    weights_at = getattr(t.ties, "weights_at", None) if folded else None
+    for entry, tie in zip(entries, ties):
+        if tie is None:
             continue
+        key: object = tuple(weights_at(entry)) if weights_at is not None else tie
         value = updated(entry)
-        if k not in first:
-            first[k] = (entry, value)
-        elif value != first[k][1]:
+        if key not in first:
+            first[key] = (entry, value)
+        elif value != first[key][1]:
             return Step(
                 name=name,
                 lhs=(value,),
-                rhs=(first[k][1],),
+                rhs=(first[key][1],),
                 holds=False,
                 method="identical",
                 kind="entries",
                 law="tied entries stay tied",
                 labels=(entry,),
-                mismatch=(entry, value, first[k][1]),
+                mismatch=(entry, value, first[key][1]),
             )
     return observe(name, True, law="structural zeros stay zero and tied entries stay tied")
 
@@ -362,6 +367,7 @@ def tied_weight_steps(
             rebuilt.__getitem__,
             entries,
             ties,
+            folded=bool(getattr(settings, "folds", False)),
         )
     )
 
@@ -424,6 +430,7 @@ def prove_tied_gradients(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Proof:
     """Prove what backpropagation does with the tied, banded matrix of a 1-D layer.
 
@@ -444,7 +451,7 @@ def prove_tied_gradients(
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     gs = as_vector(upstream, "upstream")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     x_list, g_list = list(xs), list(gs)
 
@@ -481,7 +488,13 @@ def prove_tied_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
     steps += gradient_definition_steps(
         layer_pairs((len(xs),), (len(ws),), request),
         derived.grad_w,
