@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--no-2d", action="store_true", help="skip the 2-D section")
+    parser.add_argument("--no-3d", action="store_true", help="skip the 3-D cell")
+    parser.add_argument("--no-channels", action="store_true", help="skip the channel cell")
     parser.add_argument(
         "--repeat", type=int, default=3, help="fresh runs per cell; the fastest counts"
     )
@@ -246,6 +248,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         sizes = [] if not args.quick else ["16,3", "32,3"]
         bench2d.main([*sizes, "--repeat", str(args.repeat)])
+    if not args.no_3d:
+        import bench3d
+
+        print(
+            "\n3-D, valid cross-correlation, one channel, symbolic input, kernel, g "
+            f"(whole = prove_channels + prove_channel_gradients; fastest of {args.repeat})"
+        )
+        bench3d.main(["8", "3"] if args.quick else ["--repeat", str(args.repeat)])
+    if not args.no_channels:
+        import bench_channels
+
+        print(
+            "\nChannels, valid cross-correlation, symbolic image, kernel, bias, g "
+            f"(whole = prove_channels + prove_channel_gradients; fastest of {args.repeat})"
+        )
+        sizes = ["3", "8", "16", "3"] if args.quick else []
+        bench_channels.main([*sizes, "--repeat", str(args.repeat)])
     return 0
 
 

@@ -17,32 +17,126 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symconv.core.images import symbolic_matrix
 from symconv.core.vectors import as_vector, symbolic_vector
-from symconv.layout.axis import ConvSettings, conv_settings, padding_word
-from symconv.layout.padding import PADDING_MODES
-from symconv.ops.banded import BandedMatrix, band, conv_matrix
-from symconv.ops.datamatrix import feature_maps, im2col
-from symconv.ops.gradients import (
-    ACTIVATIONS,
-    LayerGradients,
-    conv1d_grads,
-    filter_bank_grads,
-    layer_gradients,
-)
-from symconv.ops.sliding import conv1d, windows
+
+if TYPE_CHECKING:  # the lazy names, as a type checker should see them
+    from symconv import checking, figures, general, summation, testing
+    from symconv.checking import check_conv, check_conv_backward
+    from symconv.derivation import Derivation, derive
+    from symconv.layout.axis import ConvSettings, conv_settings, padding_word
+    from symconv.layout.grid import ConvSettings2D, ConvSettingsND, settings2d, settings_nd
+    from symconv.layout.padding import PADDING_MODES
+    from symconv.ops.banded import BandedMatrix, band, conv_matrix
+    from symconv.ops.channels import conv1d_channel_grads, conv2d_channel_grads
+    from symconv.ops.circulant import (
+        circulant,
+        circulant_kernel,
+        circulant_matrix,
+        circular_correlation,
+    )
+    from symconv.ops.conv2d import (
+        band2d,
+        conv2d,
+        conv2d_grads,
+        conv2d_matrix,
+        im2col2d,
+        toeplitz_blocks,
+    )
+    from symconv.ops.convnd import (
+        conv3d,
+        convnd,
+        convnd_band,
+        convnd_grads,
+        convnd_matrix,
+        im2colnd,
+    )
+    from symconv.ops.datamatrix import feature_maps, im2col
+    from symconv.ops.gradients import (
+        ACTIVATIONS,
+        LayerGradients,
+        conv1d_grads,
+        filter_bank_grads,
+        layer_gradients,
+    )
+    from symconv.ops.sliding import conv1d, windows
+    from symconv.ops.transposed import (
+        conv_transpose1d,
+        conv_transpose2d,
+        conv_transpose3d,
+        conv_transpose_matrix,
+        conv_transposend,
+    )
+    from symconv.ops.unshared import (
+        UnsharedLayer,
+        locally_connected1d,
+        locally_connected2d,
+        locally_connected_layer,
+        tiled_conv1d,
+        tiled_conv2d,
+        tiled_layer,
+        unshared_band,
+        unshared_grads,
+        unshared_im2col,
+        unshared_outputs,
+    )
+    from symconv.proofs.batches import prove_batch_gradients
+    from symconv.proofs.channels import prove_channel_gradients, prove_channels
+    from symconv.proofs.convolution_theorem import prove_convolution_theorem
+    from symconv.proofs.equivariance import (
+        prove_dilated_is_zero_inserted,
+        prove_strided_is_subsampled,
+        prove_tied_is_convolution,
+        prove_translation_equivariance,
+    )
+    from symconv.proofs.matrix_form import prove_matrix_form
+    from symconv.proofs.matrix_form2d import prove_matrix_form2d
+    from symconv.proofs.proof import Proof, Step
+    from symconv.proofs.tied import prove_tied_gradients
+    from symconv.proofs.tied2d import prove_tied_gradients2d
+    from symconv.proofs.transposed import prove_transposed, prove_transposed2d
+    from symconv.proofs.unshared import (
+        LayerComparison,
+        compare_layers,
+        prove_locally_connected,
+        prove_tiled,
+    )
+    from symconv.report import (
+        CompileError,
+        Report,
+        compile_pdf,
+        derivation_report,
+        derivations_document,
+        layer_report,
+    )
 
 __version__ = "0.1.0"
 
 #: Loaded on first use, so that ``import symconv`` costs little more than ``import sympy``
-#: (the operations of a 1-D layer and the engine under them): ``derive`` and the proofs
-#: (with the LaTeX printer they load), the 2-D, N-D, channel, transposed, circulant and
-#: unshared layers, the theorems for all sizes, the rewriting rules, the test helpers and
-#: the reports (with latexify) are each loaded by the first name that needs them (the
-#: PEP 562 module ``__getattr__``).
+#: (symconv has some fifty modules, and an install that cannot write bytecode compiles
+#: each one it imports): every operation, layout and proof, ``derive`` (with the LaTeX
+#: printer it loads), the theorems for all sizes, the rewriting rules, the test helpers
+#: and the reports (with latexify) are loaded by the first name that needs them (the
+#: PEP 562 module ``__getattr__``); ``from symconv import *`` loads them all.
 LAZY = {
+    "ConvSettings": "symconv.layout.axis",
+    "conv_settings": "symconv.layout.axis",
+    "padding_word": "symconv.layout.axis",
+    "PADDING_MODES": "symconv.layout.padding",
+    "BandedMatrix": "symconv.ops.banded",
+    "band": "symconv.ops.banded",
+    "conv_matrix": "symconv.ops.banded",
+    "feature_maps": "symconv.ops.datamatrix",
+    "im2col": "symconv.ops.datamatrix",
+    "ACTIVATIONS": "symconv.ops.gradients",
+    "LayerGradients": "symconv.ops.gradients",
+    "conv1d_grads": "symconv.ops.gradients",
+    "filter_bank_grads": "symconv.ops.gradients",
+    "layer_gradients": "symconv.ops.gradients",
+    "conv1d": "symconv.ops.sliding",
+    "windows": "symconv.ops.sliding",
     "Derivation": "symconv.derivation",
     "derive": "symconv.derivation",
     "prove_matrix_form": "symconv.proofs.matrix_form",

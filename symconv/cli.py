@@ -25,6 +25,7 @@ Values: [2, 2]
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
 import shutil
@@ -32,7 +33,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import sympy
 from sympy import Matrix
@@ -173,7 +174,7 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
         default="zeros",
         choices=["zeros", "reflect", "replicate", "circular"],
         help="what the padding reads, as PyTorch's nn.Conv1d (default zeros; the others "
-        "read the input, and --grad needs zeros)",
+        "read the input; --grad with --activation needs zeros)",
     )
     parser.add_argument(
         "--dilation",
@@ -695,5 +696,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_main() -> NoReturn:
+    """The ``symconv`` command (``[project.scripts]``): :func:`main`, then leave at once.
+
+    A big layer leaves millions of SymPy objects in SymPy's and the engine's caches, and a
+    normal interpreter exit frees each of them only for the process to end (a second or
+    more at (4096, 64)). Here the output is flushed and the exit handlers run (files are
+    already closed: every one is written in a ``with``), then ``os._exit`` ends the
+    process without that teardown. :func:`main` itself returns its status, for callers
+    in the same process (tests, doctests, notebooks).
+    """
+    try:
+        status = main()
+    except SystemExit as stop:  # argparse's --help, --version and usage errors
+        status = exit_status(stop.code)
+    leave(status)
+
+
+def exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` would give: None is 0, an integer itself, anything
+    else is printed on stderr and gives 1.
+
+    >>> exit_status(None), exit_status(2)
+    (0, 2)
+    """
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(status: int) -> NoReturn:
+    """Flush stdout and stderr, run the exit handlers, and end the process with
+    ``status`` without tearing down the interpreter's objects."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:  # the reader went away before the last of the output
+            quiet_stdout()
+            status = status or BROKEN_PIPE
+        except (OSError, ValueError):  # a stream already closed: nothing left to flush
+            pass
+    atexit._run_exitfuncs()  # what a normal exit runs first (logging, finalizers)
+    os._exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

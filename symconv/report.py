@@ -16,7 +16,7 @@ Examples
 
 >>> from symconv import derive
 >>> from symconv.report import derivation_report, document
->>> tex = derivation_report(derive([1, 2, 3, 4], [5, 6, 7]))
+>>> tex = derivation_report(derive([1, 2, 3, 4], [5, 6, 7]), index_base=1)
 >>> tex.splitlines()[0]
 '\\documentclass{article}'
 >>> r"z_{1} &= (1, 2, 3) \cdot w' = 1 \cdot 5 + 2 \cdot 6 + 3 \cdot 7 = 38" in tex
@@ -37,7 +37,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,15 @@ import latexify
 import sympy
 from sympy import Expr, Rational, S
 
+from symconv.core.engine import session
 from symconv.core.files import copy_output, write_output
-from symconv.derivation import Derivation, derive
+from symconv.derivation import Derivation, RowsView, derive
 from symconv.layout.axis import ConvSettings, padding_word
 from symconv.ops.gradients import ACTIVATIONS
 from symconv.proofs.proof import Step, check
 from symconv.render.latex import (
     LINE_BUDGET,
+    SymbolNames,
     check_index_base,
     escape_text,
     estimate_width,
@@ -61,7 +64,6 @@ from symconv.render.latex import (
     matrix_latex,
     proof_latex,
     row_latex,
-    symbol_names,
     terms_latex,
     tuple_latex,
     vector_latex,
@@ -356,9 +358,19 @@ def reference_source(function: Callable[..., Any], name: str) -> str:
 
 
 def padded_input(d: Derivation) -> list[Expr]:
-    """``x~``: the input with its padding zeros, as the windows read it."""
+    """``x~``: the padded input as the windows read it: zeros, or the entries of x the
+    padding mode reads (reflect, replicate, circular)."""
     s = d.settings
-    return [S.Zero] * s.left + list(d.x) + [S.Zero] * s.right
+    x = list(d.x)
+    if s.padding_mode == "zeros":
+        return [S.Zero] * s.left + x + [S.Zero] * s.right
+    from symconv.layout.padding import PADDING_MODES
+
+    read = PADDING_MODES[s.padding_mode]
+    n = len(x)
+    before = [x[read(j, n)] for j in range(-s.left, 0)]  # type: ignore[index]
+    after = [x[read(j, n)] for j in range(n, n + s.right)]  # type: ignore[index]
+    return before + x + after
 
 
 def sliding_reference(settings: ConvSettings, index_base: int) -> Callable[..., Any]:
@@ -366,20 +378,44 @@ def sliding_reference(settings: ConvSettings, index_base: int) -> Callable[..., 
     return SLIDING_REFERENCES[(index_base, settings.flip, general)]
 
 
-def reference_step(d: Derivation, index_base: int) -> Step:
-    """Claim: the reference definition, evaluated at every output, equals SymPy's output."""
+def gathered_sum(terms: Iterable[Any], start: Any = 0) -> Any:
+    """Python's ``sum`` with its terms gathered into one ``Add``: the same value, but
+    ``sum``'s left fold re-sorts the growing ``Add`` at every ``+``, quadratic in the
+    kernel's length.
+
+    >>> from sympy import symbols
+    >>> a, b, c = symbols("a b c")
+    >>> gathered_sum(t for t in (c, a, b)), gathered_sum([]), gathered_sum([1, 2], 3)
+    (a + b + c, 0, 6)
+    """
+    return sympy.Add(start, *terms)
+
+
+@functools.cache
+def evaluated(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``'s own code (the source latexify renders) with ``sum`` read as
+    :func:`gathered_sum`: every other name means what it means in this module."""
+    scope = {**function.__globals__, "sum": gathered_sum}
+    return types.FunctionType(function.__code__, scope, function.__name__)
+
+
+def reference_step(d: Derivation, index_base: int, outputs: Sequence[int] | None = None) -> Step:
+    """Claim: the reference definition, evaluated at each of ``outputs`` (0-based
+    positions; every output when None), equals SymPy's output there."""
     s = d.settings
-    function = sliding_reference(s, index_base)
+    function = evaluated(sliding_reference(s, index_base))
     x = IndexedFrom(padded_input(d), index_base)
     w = IndexedFrom(list(d.w), index_base)
     extra = (s.stride, s.dilation) if s.stride != 1 or s.dilation != 1 else ()
-    values = [function(x, w, s.kernel_size, i + index_base, *extra) for i in range(s.output_length)]
+    where = range(s.output_length) if outputs is None else list(outputs)
+    values = [function(x, w, s.kernel_size, i + index_base, *extra) for i in where]
     return check(
         "reference definition",
         values,
-        list(d.outputs),
-        law="the latexified Python definition evaluated at every i",
-        labels=[(i,) for i in range(s.output_length)],
+        [d.outputs[i] for i in where],
+        law="the latexified Python definition evaluated at every i"
+        + ("" if outputs is None else " shown"),
+        labels=[(i,) for i in where],
     )
 
 
@@ -477,7 +513,12 @@ def setup_section(d: Derivation, index_base: int, max_size: int, level: int) -> 
         )
     word = mode_name(s)
     padded = padded_input(d)
-    pad_text = rf"$(p_\ell, p_r) = ({s.left}, {s.right})$ zeros" + (
+    filler = (
+        "zeros"
+        if s.padding_mode == "zeros"
+        else rf"entries of $x$ read by PyTorch's \texttt{{{escape_text(s.padding_mode)}}} mode"
+    )
+    pad_text = rf"$(p_\ell, p_r) = ({s.left}, {s.right})$ {filler}" + (
         rf" (\texttt{{{escape_text(word)}}})" if word else ""
     )
     pad_text += (
@@ -525,13 +566,12 @@ def windows_section(d: Derivation, index_base: int, max_size: int, level: int) -
     s = d.settings
     function = sliding_reference(s, index_base)
     formula = reference_latex(function, "z")
-    step = reference_step(d, index_base)
-    names = symbol_names(
-        [e for i in kept(s.output_length, max_size) if i is not None for e in d.windows[i]]
-        + list(d.w)
-        + [d.outputs[i] for i in kept(s.output_length, max_size) if i is not None],
-        index_base,
-    )
+    shown = [i for i in kept(s.output_length, max_size) if i is not None]
+    # The reference is checked at the outputs the section shows: every output of a
+    # small layer, the first and the last of a large one (each evaluation builds its sum,
+    # as much work as a derivation's output).
+    step = reference_step(d, index_base, shown)
+    names = SymbolNames(index_base)
     max_terms = max(3, min(max_size, 6))
     rows = []
     for i in kept(s.output_length, max_size):
@@ -546,9 +586,12 @@ def windows_section(d: Derivation, index_base: int, max_size: int, level: int) -
         + "."
     )
     verdict = "agrees" if step.holds else "does NOT agree"
+    if len(shown) == s.output_length:
+        evaluated_at = rf"for $i = {index_base}, \dots, {s.output_length - 1 + index_base}$"
+    else:
+        evaluated_at = rf"at the {len(shown)} outputs shown below"
     check_text = (
-        rf"Evaluated as ${call}$ for $i = {index_base}, \dots, "
-        rf"{s.output_length - 1 + index_base}$ it {verdict} with SymPy's outputs entry by "
+        rf"Evaluated as ${call}$ {evaluated_at} it {verdict} with SymPy's outputs entry by "
         rf"entry ({escape_text(step.method)}, {len(step.lhs)} entries)."
     )
     if step.mismatch is not None:
@@ -613,7 +656,8 @@ def banded_section(d: Derivation, index_base: int, max_size: int, level: int) ->
 
 def data_matrix_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     s = d.settings
-    matrix = matrix_latex(d.data_matrix, max_size, max_size, index_base)
+    # Only the shown corner of X is read: the windows seen as a matrix, not a SymPy one.
+    matrix = matrix_latex(RowsView(list(d.windows)), max_size, max_size, index_base)
     kernel = vector_latex(effective_kernel(d), max_size, index_base)
     z_column = vector_latex(list(d.outputs), max_size, index_base, max_terms=4)
     candidates = [rf"z = X w' = {matrix} {kernel} = {z_column}", rf"z = X w' = {matrix} {kernel}"]
@@ -691,7 +735,7 @@ def chain_rule_part(d: Derivation, index_base: int, max_size: int) -> str:
     r"""After an activation: ``\delta_i = dL/dz_i = g_i f'(z_i)``, each with its value
     when it fits on a line."""
     assert d.deltas is not None
-    names = symbol_names(list(d.deltas), index_base)
+    names = SymbolNames(index_base)
     rows = []
     for i in kept(len(d.deltas), max_size):
         if i is None:
@@ -712,10 +756,32 @@ def chain_rule_part(d: Derivation, index_base: int, max_size: int) -> str:
     )
 
 
+def shown_ties(
+    t: Any, weights: Sequence[int | None], inputs: Sequence[int | None]
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[int]]]:
+    """The tie sets of the shown weights and the rows reading each shown input, in one
+    pass over the band (row-major, so each list comes out sorted for a band in arrays):
+    a report shows a few of them, and building every one costs as much as the rest of
+    the report.
+
+    >>> from symconv import band
+    >>> shown_ties(band([5, 6], 3), [1], [0, 2])
+    ({1: [(0, 1), (1, 2)]}, {0: [0], 2: [1]})
+    """
+    ties: dict[int, list[tuple[int, int]]] = {k: [] for k in weights if k is not None}
+    readers: dict[int, list[int]] = {j: [] for j in inputs if j is not None}
+    for (i, j), k in t.ties.items():
+        if k in ties:
+            ties[k].append((i, j))
+        if j in readers:
+            readers[j].append(i)
+    return {k: sorted(v) for k, v in ties.items()}, {j: sorted(v) for j, v in readers.items()}
+
+
 def gradients_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     assert d.grad_w is not None and d.grad_x is not None and d.upstream is not None
     t = d.band
-    ties = t.tie_sets()
+    ties, readers_of = shown_ties(t, kept(len(d.w), max_size), kept(len(d.x), max_size))
     limit = max(2, min(max_size, 4))
     # After an activation the gradients are shown in the deltas (the tied-gradient proof's
     # own, whose upstream they are); the full expressions are Derivation.grad_w/grad_x.
@@ -729,7 +795,7 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
             tied.steps[1].lhs,  # dL/dx = T^T g
         )
     )
-    names = symbol_names(list(grad_w) + list(d.upstream), index_base)
+    names = SymbolNames(index_base)  # only the printed terms' symbols are named
     tie_rows, weight_rows = [], []
     for k in kept(len(d.w), max_size):
         if k is None:
@@ -752,14 +818,13 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
                 break
             terms -= 1
         weight_rows.append(row)
-    columns = t.columns()
     x_rows = []
-    x_names = symbol_names(list(grad_x), index_base)
+    x_names = names
     for j in kept(len(d.x), max_size):
         if j is None:
             x_rows.append(r"&\;\;\vdots")
             continue
-        readers = [(i,) for i, _ in columns[j]]
+        readers = [(i,) for i in readers_of[j]]
         terms = 6
         while True:
             row = (
@@ -808,7 +873,7 @@ PARTS: dict[str, Callable[[Derivation, int, int, int], str]] = {}
 def derivation_sections(
     d: Derivation,
     *,
-    index_base: int = 1,
+    index_base: int = 0,
     max_size: int = 8,
     level: int = 0,
     parts: Sequence[str] | None = None,
@@ -841,7 +906,10 @@ def derivation_sections(
         if parts is not None and "gradients" in chosen:
             raise ValueError("the gradients part needs derive(..., grad=True)")
         chosen = [p for p in chosen if p != "gradients"]
-    made = [PARTS[p](d, index_base, max_size, level) for p in chosen]
+    # The collector paused, as during the derivation: a full collection would walk every
+    # object the derivation built (a third of the report's time at (4096, 9)).
+    with session():
+        made = [PARTS[p](d, index_base, max_size, level) for p in chosen]
     return [part for part in made if part]
 
 
@@ -854,10 +922,10 @@ FIGURE_BAND_LIMIT = 600
 def figures_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     """Pictures of the layer: the sliding window over the padded input for the first
     outputs, and the tie pattern of T, one colour (and label) per weight."""
-    from symconv import figures
+    import symconv.figures as figures
 
     s = d.settings
-    options = {
+    options: dict[str, Any] = {
         "stride": s.stride,
         "padding": s.padding_pair,
         "dilation": s.dilation,
@@ -945,7 +1013,7 @@ class Report:
         d: Derivation,
         *,
         title: str | None = None,
-        index_base: int = 1,
+        index_base: int = 0,
         max_size: int = 8,
         figures: bool = True,
     ) -> Report:
@@ -990,7 +1058,7 @@ def derivation_report(
     d: Derivation,
     *,
     standalone: bool = True,
-    index_base: int = 1,
+    index_base: int = 0,
     max_size: int = 8,
     title: str | None = None,
     figures: bool = True,
@@ -1011,7 +1079,7 @@ def derivations_document(
     ds: Sequence[Derivation],
     *,
     title: str = "symconv derivations",
-    index_base: int = 1,
+    index_base: int = 0,
     max_size: int = 8,
     figures: bool = True,
     standalone: bool = True,

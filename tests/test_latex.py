@@ -167,9 +167,7 @@ def test_assumptions_are_laws_printed_as_latex() -> None:
     assert proof.assumptions[0].latex() == (
         "$1$ zeros on the left and $2$ on the right, folded into $T$"
     )
-    assert Proof("p", "s", [], assumptions=("g_i > 0",)).assumptions[0].latex() == (
-        r"g\_i $>$ 0"
-    )
+    assert Proof("p", "s", [], assumptions=("g_i > 0",)).assumptions[0].latex() == (r"g\_i $>$ 0")
 
 
 # --- widths -------------------------------------------------------------------------------

@@ -28,11 +28,14 @@ from symconv.report import (
     derivation_sections,
     derivations_document,
     document,
+    evaluated,
     fragment,
+    gathered_sum,
     layer_report,
     overfull_boxes,
     reference_latex,
     reference_step,
+    z_xcorr_0,
 )
 
 
@@ -110,7 +113,26 @@ def test_a_wrong_reference_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(SLIDING_REFERENCES, (1, True, False), SLIDING_REFERENCES[(1, False, False)])
     step = reference_step(d, 1)
     assert not step.holds and step.mismatch is not None
-    assert "does NOT agree" in derivation_report(d)
+    assert "does NOT agree" in derivation_report(d, index_base=1)
+
+
+def test_a_large_layer_checks_its_reference_at_the_outputs_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    d = derive(symbolic_vector("x", 40), symbolic_vector("w", 5), flip=True)
+    step = reference_step(d, 0, [0, 35])
+    assert step.holds and step.labels == ((0,), (35,)) and len(step.lhs) == 2
+    assert "at the 8 outputs shown below it agrees" in derivation_report(d, index_base=0)
+    monkeypatch.setitem(SLIDING_REFERENCES, (0, True, False), SLIDING_REFERENCES[(0, False, False)])
+    assert not reference_step(d, 0, [35]).holds
+    assert "at the 8 outputs shown below it does NOT agree" in derivation_report(d, index_base=0)
+
+
+def test_the_reference_is_evaluated_by_its_own_code_with_one_sum_per_output() -> None:
+    x, w = symbolic_vector("x", 70), symbolic_vector("w", 64)
+    gathered = evaluated(z_xcorr_0)(list(x), list(w), 64, 3)
+    assert gathered == z_xcorr_0(list(x), list(w), 64, 3)
+    assert gathered_sum(iter([x[0], 2, x[0]])) == 2 * x[0] + 2
 
 
 def test_indexed_view_refuses_other_indices() -> None:
@@ -137,7 +159,7 @@ def test_a_wrong_activation_reference_is_caught(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_question_report_rows_in_the_book_notation() -> None:
-    tex = derivation_report(derive([1, 2, 3, 4], [5, 6, 7], activation="relu"))
+    tex = derivation_report(derive([1, 2, 3, 4], [5, 6, 7], activation="relu"), index_base=1)
     assert r"z_{1} &= (1, 2, 3) \cdot w' = 1 \cdot 5 + 2 \cdot 6 + 3 \cdot 7 = 38" in tex
     assert r"z_{2} &= (2, 3, 4) \cdot w' = 2 \cdot 5 + 3 \cdot 6 + 4 \cdot 7 = 56" in tex
     assert (
@@ -170,7 +192,7 @@ def test_index_base_zero_and_one() -> None:
 
 
 def test_padding_shows_the_trimmed_edges() -> None:
-    tex = layer_report([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True)
+    tex = layer_report([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True, index_base=1)
     assert r"z_{1} &= (0, 0, 1) \cdot w' = 0 \cdot 7 + 0 \cdot 6 + 1 \cdot 5 = 5" in tex
     assert r"z_{6} &= (4, 0, 0) \cdot w' = 4 \cdot 7 + 0 \cdot 6 + 0 \cdot 5 = 28" in tex
     assert r"(\texttt{full})" in tex
@@ -178,7 +200,7 @@ def test_padding_shows_the_trimmed_edges() -> None:
 
 def test_gradients_section_lists_tie_sets() -> None:
     d = derive(symbolic_vector("x", 4), symbolic_vector("w", 3), grad=True)
-    tex = derivation_report(d)
+    tex = derivation_report(d, index_base=1)
     assert r"S_{1} &= \{(1, 1), (2, 2)\}, & |S_{1}| &= 2" in tex
     assert (
         r"\frac{\partial L}{\partial w_{1}} &= \sum_{(i,j) \in S_{1}} g_i\, x_j = "
@@ -232,7 +254,7 @@ def test_layer_report_passes_options_to_derive() -> None:
 
 def test_big_layer_is_elided_and_fast() -> None:
     start = time.perf_counter()
-    tex = layer_report(symbolic_vector("x", 1024), symbolic_vector("w", 3))
+    tex = layer_report(symbolic_vector("x", 1024), symbolic_vector("w", 3), index_base=1)
     elapsed = time.perf_counter() - start
     assert elapsed < 5, f"a 1024-long report took {elapsed:.1f} s"
     assert r"\cdots" in tex and r"\vdots" in tex and r"\ddots" in tex
@@ -393,3 +415,11 @@ def test_compile_keeps_a_foreign_pdf(pdflatex: str, tmp_path: Path) -> None:
 def test_compile_needs_the_tex(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist; write the .tex first"):
         compile_pdf(tmp_path / "missing.tex")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_a_padding_mode_report_reads_the_mode_and_agrees(mode: str) -> None:
+    d = derive(symbolic_vector("x", 5), symbolic_vector("w", 3), padding=1, padding_mode=mode)
+    tex = derivation_report(d)
+    assert "does NOT agree" not in tex
+    assert rf"PyTorch's \texttt{{{mode}}} mode" in tex

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -189,23 +190,81 @@ def display_text(text: str) -> str:
     return "".join(out)
 
 
-def symbol_names(expressions: Iterable[Any], index_base: int = 0) -> dict[sympy.Symbol, str]:
-    """LaTeX names for ``x12``-style symbols with the index shifted to ``index_base``."""
-    names: dict[sympy.Symbol, str] = {}
+#: LaTeX that SymPy prints for a symbol and that may stand as it is: letters, digits,
+#: sub- and superscripts in braces, and Greek letters' commands. Anything else (a user's
+#: ``\input{...}``, a space, a non-ASCII letter) is set as escaped text instead.
+GREEK_COMMANDS = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+    "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi "
+    "Omega varepsilon vartheta varphi varrho varsigma ell"
+).split()
+SAFE_SYMBOL_LATEX = re.compile(
+    r"(?:[A-Za-z0-9_^{}' ]|\\(?:" + "|".join(GREEK_COMMANDS) + r")(?![A-Za-z]))+"
+)
+
+
+def symbol_latex(symbol: sympy.Symbol) -> str:
+    r"""The one LaTeX-safe naming rule for a symbol that is not an indexed entry: SymPy's
+    LaTeX where it is plain (``alpha`` as ``\alpha``, ``x_1`` as ``x_{1}``), else the name
+    as escaped text (a name is data, never markup).
+
+    >>> print(symbol_latex(sympy.Symbol("alpha")), symbol_latex(sympy.Symbol(r"\input{f}")))
+    \alpha \text{\textbackslash{}input\{f\}}
+    """
+    tex = sympy.latex(symbol)
+    if SAFE_SYMBOL_LATEX.fullmatch(tex) and tex.count("{") == tex.count("}"):
+        return tex
+    return r"\text{" + escape_text(symbol.name) + "}"
+
+
+def symbol_name(symbol: sympy.Symbol, index_base: int = 0) -> str:
+    """A symbol's LaTeX name: an ``x12``-style entry with its index shifted to
+    ``index_base``, any other name by :func:`symbol_latex`.
+
+    >>> symbol_name(sympy.Symbol("x12"), 1), symbol_name(sympy.Symbol("g3_4"))
+    ('x_{13}', 'g_{3,4}')
+    """
+    match = INDEXED_NAME.match(symbol.name)
+    if match is None:
+        return symbol_latex(symbol)
+    base, first, second = match.groups()
+    index = str(int(first) + index_base)
+    if second is not None:
+        index += "," + str(int(second) + index_base)
+    return f"{sympy.latex(sympy.Symbol(base))}_{{{index}}}"
+
+
+class SymbolNames(dict[sympy.Symbol, str]):
+    """LaTeX names of symbols, each made by :func:`symbol_name` when first asked for
+    (``get``, as SymPy's printer asks): a report names only the symbols it prints, not
+    every symbol of the elided sums it shows a few terms of.
+
+    >>> names = SymbolNames(1)
+    >>> names.get(sympy.Symbol("w0")), dict(names)
+    ('w_{1}', {w0: 'w_{1}'})
+    """
+
+    def __init__(self, index_base: int = 0) -> None:
+        super().__init__()
+        self.index_base = index_base
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        name = super().get(key)
+        if name is None and isinstance(key, sympy.Symbol):
+            name = self[key] = symbol_name(key, self.index_base)
+        return default if name is None else name
+
+
+def symbol_names(expressions: Iterable[Any], index_base: int = 0) -> SymbolNames:
+    """LaTeX names for every symbol of ``expressions`` (and, on first use, of any other
+    expression printed with them): see :func:`symbol_name`."""
+    names = SymbolNames(index_base)
     for e in expressions:
         if not isinstance(e, sympy.Basic):
             continue
         for s in e.free_symbols:
-            if s in names or not isinstance(s, sympy.Symbol):
-                continue
-            match = INDEXED_NAME.match(s.name)
-            if match is None:
-                continue
-            base, first, second = match.groups()
-            index = str(int(first) + index_base)
-            if second is not None:
-                index += "," + str(int(second) + index_base)
-            names[s] = f"{sympy.latex(sympy.Symbol(base))}_{{{index}}}"
+            if isinstance(s, sympy.Symbol):
+                names.get(s)
     return names
 
 
@@ -216,6 +275,7 @@ def check_index_base(index_base: object) -> int:
     return int(index_base)  # type: ignore[call-overload]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def symbol_key(symbol: sympy.Symbol) -> tuple[str, int, int]:
     """Sort key of a symbol: its base name, then its indices as numbers (x2 before x10)."""
     match = INDEXED_NAME.match(symbol.name)
@@ -230,8 +290,31 @@ def term_key(term: Expr) -> tuple[Any, ...]:
     the update before the correction), then by their symbols in index order; numbers last."""
     # Ties keep SymPy's canonical argument order (the sort is stable), so the printed order
     # is deterministic without SymPy's costly default_sort_key.
-    symbols = sorted(symbol_key(s) for s in term.free_symbols if isinstance(s, sympy.Symbol))
+    args = term.args
+    if len(args) == 2 and isinstance(term, sympy.Mul):
+        a, b = args  # g_i x_j, w_k x_j: nearly every term of a layer's long sums
+        if isinstance(a, sympy.Symbol) and isinstance(b, sympy.Symbol):
+            first, second = symbol_key(a), symbol_key(b)
+            return (0, 2, [first, second] if first <= second else [second, first])
+    symbols = sorted(symbol_key(s) for s in term_symbols(term))
     return (0 if symbols else 1, len(symbols), symbols)
+
+
+def term_symbols(term: Expr) -> Iterable[sympy.Symbol]:
+    """The symbols of one term: read off a symbol or a product of symbols and numbers
+    (nearly every term of a layer's sums) without SymPy's generic ``free_symbols`` walk."""
+    if isinstance(term, sympy.Symbol):
+        return (term,)
+    if isinstance(term, sympy.Mul) and all(a.is_Symbol or a.is_Number for a in term.args):
+        return [a for a in term.args if isinstance(a, sympy.Symbol)]
+    return [s for s in term.free_symbols if isinstance(s, sympy.Symbol)]
+
+
+@functools.lru_cache(maxsize=64)
+def ordered_terms(expr: Expr) -> tuple[Expr, ...]:
+    """A sum's terms in :func:`term_key` order, remembered for the few sums a report
+    prints again while it fits a line (each try elides more of the same sum)."""
+    return tuple(sorted(expr.args, key=term_key))
 
 
 class ReportPrinter(LatexPrinter):
@@ -246,7 +329,7 @@ class ReportPrinter(LatexPrinter):
         self.max_terms = max_terms
 
     def _print_Add(self, expr: Expr, order: str | None = None) -> str:
-        terms: list[Expr | None] = sorted(expr.args, key=term_key)
+        terms: list[Expr | None] = list(ordered_terms(expr))
         if self.max_terms is not None and len(terms) > self.max_terms:
             head = max(self.max_terms - 1, 1)
             terms = [*terms[:head], None, terms[-1]]
@@ -579,9 +662,7 @@ def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_term
     if step.identical_sides:
         return single_sides(step, index_base, max_entries, max_terms)
     show = kept(len(step.lhs), max_entries)
-    shown_exprs = [step.lhs[i] for i in show if i is not None]
-    shown_exprs += [step.rhs[i] for i in show if i is not None and i < len(step.rhs)]
-    names = symbol_names(shown_exprs, index_base)
+    names = SymbolNames(index_base)
     where_failed = step.mismatch[0] if step.mismatch is not None else None
     rows: list[tuple[str, str, str, str] | None] = []
     for i in show:
@@ -616,7 +697,7 @@ def single_sides(step: Any, index_base: int, max_entries: int, max_terms: int) -
     """Both sides of every entry are one expression (built once, found again): show each
     result once, after the sentence saying so, instead of ``a = a``."""
     show = kept(len(step.lhs), max_entries)
-    names = symbol_names([step.lhs[i] for i in show if i is not None], index_base)
+    names = SymbolNames(index_base)
     lines = []
     for i in show:
         if i is None:
