@@ -423,3 +423,17 @@ def test_a_padding_mode_report_reads_the_mode_and_agrees(mode: str) -> None:
     tex = derivation_report(d)
     assert "does NOT agree" not in tex
     assert rf"PyTorch's \texttt{{{mode}}} mode" in tex
+
+
+def test_symbol_names_are_latex_safe(pdflatex: str, tmp_path) -> None:
+    """A name is data, never markup: a user's \\input{...} is escaped, a Greek letter in
+    Unicode is set as text, and both documents compile (issue 16)."""
+    from sympy import Symbol
+
+    hostile = Report.of(derive([Symbol(r"\input{/etc/passwd}"), 2, 3, 4], [5, 6, 7])).to_latex()
+    assert r"\input{" not in hostile and r"\textbackslash{}input\{/etc/passwd\}" in hostile
+    greek = Report.of(derive([Symbol("α"), 2, 3, 4], [5, 6, 7])).to_latex()
+    for name, text in (("hostile", hostile), ("greek", greek)):
+        path = write_output(tmp_path / f"{name}.tex", text)
+        compile_pdf(path)
+        assert "root:" not in path.with_suffix(".log").read_text(errors="replace")
