@@ -308,3 +308,15 @@ def test_a_2d_step_sharing_a_name_prints_its_own_law() -> None:
     text = step_latex(step)
     assert "tap $k$ of output $i$" in text
     assert r"\tilde x_{s\,i + d\,k}" not in text
+
+
+def test_an_elided_row_says_where_its_band_is() -> None:
+    """Row 5 of this T has its band in columns 8..10, all elided: it must not read as a
+    row of zeros (issue 16)."""
+    from symconv import band
+
+    t = band(symbolic_vector("w", 3), 12, stride=2, dilation=2, padding=2)
+    last = matrix_latex(t, 8, 8, 0, mark_band=True).split(r" \\ ")[-1]
+    assert r"\text{band at } 8..10" in last
+    first = matrix_latex(t, 8, 8, 0, mark_band=True).split(r" \\ ")[0]
+    assert "band at" not in first  # its band is shown

@@ -83,6 +83,16 @@ class TieMap(Mapping[Entry, int]):
             starts.append(len(columns))
         self._starts, self._columns, self._weights = starts, columns, weights
 
+    def row_columns(self, i: int) -> array[int]:
+        """The columns of row ``i`` that hold weights, ascending (empty past the rows).
+
+        >>> list(TieMap([[(0, 0), (1, 1)], [(0, 1), (1, 2)]]).row_columns(1))
+        [1, 2]
+        """
+        if not 0 <= i < len(self._starts) - 1:
+            return array("q")
+        return self._columns[self._starts[i] : self._starts[i + 1]]
+
     def row_arrays(self) -> Iterator[tuple[array[int], array[int]]]:
         """Each row's columns and weight indices, rows in order."""
         starts, columns, weights = self._starts, self._columns, self._weights

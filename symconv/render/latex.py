@@ -423,13 +423,29 @@ def matrix_latex(
             elif i is None:
                 cells.append(r"\vdots")
             elif j is None:
-                cells.append(r"\cdots")
+                cells.append(hidden_band(matrix, i, col_keep, index_base) if ties else r"\cdots")
             elif ties is not None and (i, j) not in ties:
                 cells.append(STRUCTURAL_ZERO)
             else:
                 cells.append(terms_latex(matrix[i, j], names, max_terms))
         lines.append(" & ".join(cells))
     return rf"\begin{{{env}}} " + r" \\ ".join(lines) + rf" \end{{{env}}}"
+
+
+def hidden_band(matrix: Any, i: int, col_keep: list[int | None], index_base: int) -> str:
+    """The ``\\cdots`` of an elided banded row, saying where the row's band is when all of
+    it falls in the hidden columns (a row of shown zeros would read as an empty row)."""
+    shown = {j for j in col_keep if j is not None}
+    ties = matrix.ties
+    if hasattr(ties, "row_columns"):
+        columns = list(ties.row_columns(i))
+    else:  # a plain dict of ties
+        columns = [j for (r, j) in ties if r == i]
+    if not columns or any(j in shown for j in columns):
+        return r"\cdots"
+    lo, hi = min(columns) + index_base, max(columns) + index_base
+    where = f"{lo}" if lo == hi else f"{lo}..{hi}"
+    return rf"\cdots\,{{\scriptstyle (\text{{band at }} {where})}}"
 
 
 def vector_latex(
