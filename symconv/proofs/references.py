@@ -221,7 +221,9 @@ def literal_pairs(
     ]
     spatial_out = tuple(len(a) for a in axes)
     spatial: list[Pairs] = []
-    for combo in itertools.product(*axes):
+    if len(axes) == 1:  # one axis: the flat indices are the axis's own
+        spatial = axes[0]
+    for combo in itertools.product(*axes) if len(axes) > 1 else ():
         pairs = []
         for taps in itertools.product(*combo):
             j = k = 0
@@ -307,10 +309,10 @@ def symbol_indices(
 
 def distinct_symbols(values: Sequence[Expr]) -> dict[int, int] | None:
     """Index of each entry, keyed by ``id``, if all are distinct plain symbols (else None)."""
+    # Keyed by id: two equal symbols made apart would get two indices, but then their
+    # products merge into one term with a coefficient, and the fast path refuses it.
     index = {id(v): n for n, v in enumerate(values) if isinstance(v, sympy.Symbol)}
-    if len(index) != len(values) or len(set(values)) != len(values):
-        return None
-    return index
+    return index if len(index) == len(values) else None
 
 
 def agreement(
