@@ -97,7 +97,10 @@ def build() -> str:
         r"question's numbers, with an unknown activation $f$.",
     )
     layer_sections = derivation_sections(
-        layer_derivation, index_base=1, level=1, parts=("windows", "band", "data", "proofs")
+        layer_derivation,
+        index_base=1,
+        level=1,
+        parts=("windows", "figures", "band", "data", "proofs"),
     )
 
     full_derivation = derive(X, W, padding="full", flip=True)

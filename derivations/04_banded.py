@@ -3,7 +3,7 @@ dense layer of the same shape."""
 
 from __future__ import annotations
 
-from symconv import band, conv_matrix, prove_matrix_form, symbolic_vector
+from symconv import band, conv_matrix, figures, prove_matrix_form, symbolic_vector
 from symconv.report import (
     align,
     document,
@@ -96,7 +96,18 @@ def build() -> str:
         "Proof that T is the layer",
         proof_latex(proof, index_base=1, max_entries=3, heading="subsection*"),
     )
-    return document(TITLE, [entries, tied, counts, proved])
+    pictures = section(
+        "The tie pattern, drawn",
+        r"Each entry of $T$ coloured by the weight it holds (and labelled with its index, "
+        r"counted from $0$ as in the API), structural zeros blank: the band and the tying "
+        r"at a glance, and beside it the connections of a dense, a locally connected and a "
+        r"convolutional layer of the same shape (the Deep Learning book's figure 9.14).",
+        r"\begin{center}" + figures.tie_pattern(w, M).to_tikz() + r"\end{center}",
+        r"\begin{center}\resizebox{!}{0.45\textheight}{"
+        + figures.connections(M, N).to_tikz()
+        + r"}\end{center}",
+    )
+    return document(TITLE, [entries, tied, pictures, counts, proved])
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from symconv import (
     band,
     conv1d_grads,
     derive,
+    figures,
     layer_gradients,
     prove_tied_gradients,
     symbolic_vector,
@@ -104,7 +105,18 @@ def build() -> str:
             ]
         ),
     )
-    return document(TITLE, [numbers, symbolic_part, *symbolic_sections, proved, activation])
+    tie_set = section(
+        "A tie set, drawn",
+        r"The entries of $T$ holding $w_1$ (counted from $0$, as in the API), highlighted: "
+        r"its gradient is the sum of the untied gradients $g_i x_j$ over exactly these "
+        r"entries.",
+        r"\begin{center}"
+        + figures.tie_set(symbolic_vector("w", 3), 6, 1).to_tikz()
+        + r"\end{center}",
+    )
+    return document(
+        TITLE, [numbers, symbolic_part, *symbolic_sections, tie_set, proved, activation]
+    )
 
 
 if __name__ == "__main__":
