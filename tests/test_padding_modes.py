@@ -358,3 +358,34 @@ def test_any_layer_within_the_limits_is_pytorchs(
         padded, torch.tensor(w, dtype=torch.float64)[None, None], stride=stride, dilation=dilation
     )
     assert np.array_equal(np.array(ours, dtype=float).reshape(-1), expected.reshape(-1).numpy())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("padding", "stride"), [(1, 1), ((1, 2), (2, 1))])
+def test_the_2d_proofs_hold_with_a_mode(torch, mode, padding, stride):
+    """prove_matrix_form2d and prove_tied_gradients2d with PyTorch's padding modes; the
+    derived gradients agree with autograd through nn.functional.pad."""
+    import torch.nn.functional as F
+
+    from symconv import conv2d, conv2d_grads, prove_matrix_form2d, prove_tied_gradients2d
+    from symconv.core.images import symbolic_matrix
+
+    x, k = symbolic_matrix("x", 4, 5), symbolic_matrix("k", 3, 3)
+    options = dict(padding=padding, stride=stride, padding_mode=mode)
+    assert prove_matrix_form2d(x, k, **options).holds
+    y = conv2d(x, k, **options)
+    g = symbolic_matrix("g", *y.shape)
+    assert prove_tied_gradients2d(x, k, g, **options).holds
+    xs, ks = np.arange(1.0, 21.0).reshape(4, 5), np.arange(1.0, 10.0).reshape(3, 3)
+    gs = np.arange(1.0, y.shape[0] * y.shape[1] + 1).reshape(y.shape)
+    xt = torch.tensor(xs, requires_grad=True)
+    kt = torch.tensor(ks, requires_grad=True)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    padded = F.pad(xt[None, None], (pw, pw, ph, ph), mode="constant" if mode == "zeros" else mode)
+    out = F.conv2d(padded, kt[None, None], stride=stride)[0, 0]
+    (out * torch.tensor(gs)).sum().backward()
+    gx, gk = conv2d_grads(
+        Matrix(xs.astype(int)), Matrix(ks.astype(int)), Matrix(gs.astype(int)), **options
+    )
+    assert np.array_equal(np.array(gx, dtype=float), xt.grad.numpy())
+    assert np.array_equal(np.array(gk, dtype=float), kt.grad.numpy())

@@ -70,6 +70,7 @@ def prove_tied_gradients2d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Proof:
     """Prove what backpropagation does with the tied doubly-block Toeplitz matrix.
 
@@ -87,7 +88,7 @@ def prove_tied_gradients2d(
     [(0, 0), (1, 1), (2, 3), (3, 4)]
     """
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
-    settings = settings_for_images(image, kernel, stride, padding, dilation, flip)
+    settings = settings_for_images(image, kernel, stride, padding, dilation, flip, padding_mode)
     g = upstream_image(upstream, settings)
     x_list, k_list, g_list = list(image), list(kernel), list(g)
     flat = layout(settings)
@@ -109,7 +110,13 @@ def prove_tied_gradients2d(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
     steps += gradient_definition_steps(
         layer_pairs(image.shape, kernel.shape, request),
         derived.grad_w,
