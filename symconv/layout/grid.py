@@ -1,4 +1,5 @@
-"""Two spatial axes: per-axis settings and the row-major flattening of a 2-D layer.
+"""Spatial axes crossed: per-axis settings and the row-major flattening of an N-D layer
+(:class:`ConvSettingsND`; :class:`ConvSettings2D` is its two-axis case).
 
 Examples
 ========
