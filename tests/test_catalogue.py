@@ -4,6 +4,7 @@ same-mode conventions checked against numpy, scipy and torch, and safe writes.""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,10 @@ def test_question_report_states_the_answer() -> None:
     assert r"$z = (38, 56)$" in text
     assert r"$a = (f(38), f(56))$" in text
     assert "Indices start at" not in text or "Indices start at $1$" in text
-    assert "x_{0}" not in text and "z_{0}" not in text
+    # The pictures keep the API's 0-based labels and say so; the text is 1-based.
+    words = re.sub(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", "", text, flags=re.S)
+    assert "In the pictures indices start at $0$" in text
+    assert "x_{0}" not in words and "z_{0}" not in words
 
 
 # --- the even-kernel same conventions, checked against the libraries ----------------------
