@@ -193,7 +193,8 @@ class ConvSettings:
         >>> [s.input_index(0, k) for k in range(3)], s.taps(0)
         ([1, 0, 1], [(0, 1), (1, 0), (2, 1)])
         """
-        j = self.padded_index(i, k)
+        # padded_index, written out: this runs once per tap of every output.
+        j = i * self.stride + k * self.dilation - self.left
         if self.padding_mode == "zeros":
             return j
         read = PADDING_MODES[self.padding_mode](j, self.input_length)
@@ -206,12 +207,13 @@ class ConvSettings:
         Taps that land in the zero padding contribute nothing and are left out; with a
         padding mode every tap reads an input, and two taps may read the same one.
         """
-        length = self.input_length
+        length, index, last = self.input_length, self.input_index, self.kernel_size - 1
+        flip = self.flip
         pairs = []
         for k in range(self.kernel_size):
-            j = self.input_index(i, k)
+            j = index(i, k)
             if 0 <= j < length:
-                pairs.append((self.kernel_index(k), j))
+                pairs.append((last - k if flip else k, j))
         return pairs
 
 
