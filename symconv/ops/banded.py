@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
 
-from sympy import Expr, Matrix, S, zeros
+from sympy import Add, Expr, Matrix, S, zeros
 
 from symconv.core.engine import dot
 from symconv.core.numbers import as_int
@@ -221,8 +221,12 @@ class BandedMatrix:
     ties: Mapping[Entry, int]
 
     def __getitem__(self, entry: Entry) -> Expr:
-        if isinstance(self.ties, TieMap):  # a folded entry holds a sum of weights
-            return sum((self.weights[k] for k in self.ties.weights_at(entry)), S.Zero)
+        if isinstance(self.ties, TieMap):
+            held = self.ties.weights_at(entry)
+            if len(held) == 1:  # the common case: one weight, no SymPy addition
+                return self.weights[held[0]]
+            # none (a structural zero), or a folded entry: the sum of its weights
+            return Add(*[self.weights[k] for k in held]) if held else S.Zero
         k = self.ties.get(entry)
         return S.Zero if k is None else self.weights[k]
 
