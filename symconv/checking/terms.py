@@ -61,7 +61,7 @@ def terms_of(value: Any) -> Terms:
     products (a user's ``(x0 + x1) * w0``); a factor that is no product of symbols
     (``sin(x)``, ``1/w``) stays in its monomial as it is.
     """
-    expr = sympy.sympify(value)
+    expr = sympy.sympify(value, strict=True)  # a user's string is data, never code
     for opaque in (False, True):
         terms: Terms = {}
         for term in sympy.Add.make_args(expr):

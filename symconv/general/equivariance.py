@@ -137,7 +137,7 @@ def prove_translation_equivariance(
             for value in sorted({t, (t + sizes[L] - 1) // 2, sizes[L] - 1}):
                 cases.append({**sizes, tau: t, i: value})
             first += [{**sizes, tau: t, i: value} for value in range(t)]
-    cases = evenly([c for c in cases if sympy.sympify(moved).subs(c) <= c[i]], MAX_CASES[1])
+    cases = evenly([c for c in cases if sympy.sympify(moved, strict=True).subs(c) <= c[i]], MAX_CASES[1])
     steps = [
         step(
             "definition of the shifted input",
@@ -201,7 +201,7 @@ def prove_translation_equivariance(
                 case = {**sizes, tau: t, i: value}
                 left.append(indexed_to_symbols(instantiate(core, case)))
                 right.append(new[value])
-                index = value - int(sympy.sympify(claimed).subs({tau: t}))
+                index = value - int(sympy.sympify(claimed, strict=True).subs({tau: t}))
                 later.append(old[index] if 0 <= index < count else sympy.S.NaN)
                 labels.append(describe_case(case))
             proof = concrete_translation(x_, w_, shift=sigma_, stride=sizes[s], dilation=sizes[d])

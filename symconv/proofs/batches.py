@@ -53,7 +53,7 @@ def samples_of(layer: ChannelLayer) -> list[ChannelLayer]:
 
 
 def symbols_of(values: Sequence[Expr]) -> set[sympy.Basic]:
-    return set().union(*(sympy.sympify(v).free_symbols for v in values))
+    return set().union(*(sympy.sympify(v, strict=True).free_symbols for v in values))
 
 
 def independence_step(
@@ -69,7 +69,7 @@ def independence_step(
     for n in range(len(samples)):
         others = set().union(*(own[m] for m in range(len(samples)) if m != n)) - own[n] - shared
         for q in range(q_all):
-            found = sympy.sympify(grad_x[n * q_all + q]).free_symbols & others
+            found = sympy.sympify(grad_x[n * q_all + q], strict=True).free_symbols & others
             if found:
                 leaks.append((n, (q,), ", ".join(sorted(map(str, found)))))
     return observe(
