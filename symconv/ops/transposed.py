@@ -39,6 +39,12 @@ from symconv.ops.banded import band_from_settings
 from symconv.ops.channels import as_result
 
 
+def transposed(y: object, w: object, dims: int, **options: object) -> Any:
+    """Resolve the layer once and read the forward band backwards, shaped as the input."""
+    layer = transposed_layer(y, w, dims=dims, **options)  # type: ignore[arg-type]
+    return as_result(transposed_outputs(layer), layer.result_shape())
+
+
 def conv_transpose1d(
     y: object,
     w: object,
@@ -60,18 +66,20 @@ def conv_transpose1d(
     >>> conv_transpose1d([1, 2, 3], [1, 10], padding=1).T
     Matrix([[12, 23]])
     """
-    layer = transposed_layer(
-        y,
-        w,
-        dims=1,
-        bias=bias,
-        groups=groups,
-        stride=stride,
-        padding=padding,
-        output_padding=output_padding,
-        dilation=dilation,
+    return cast(
+        Matrix,
+        transposed(
+            y,
+            w,
+            1,
+            bias=bias,
+            groups=groups,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            dilation=dilation,
+        ),
     )
-    return cast(Matrix, as_result(transposed_outputs(layer), layer.result_shape()))
 
 
 def conv_transpose2d(
@@ -98,10 +106,10 @@ def conv_transpose2d(
     [4, 10, 6],
     [3,  7, 4]])
     """
-    layer = transposed_layer(
+    return transposed(
         y,
         w,
-        dims=2,
+        2,
         bias=bias,
         groups=groups,
         stride=stride,
@@ -109,7 +117,6 @@ def conv_transpose2d(
         output_padding=output_padding,
         dilation=dilation,
     )
-    return as_result(transposed_outputs(layer), layer.result_shape())
 
 
 def conv_transposend(
@@ -136,10 +143,10 @@ def conv_transposend(
         raise ValueError(
             f"kernel w must have rank >= 3 (C_in, C_out/groups, k_0, ..., k_(N-1)), got rank {rank}"
         )
-    layer = transposed_layer(
+    return transposed(
         y,
         w,
-        dims=rank - 2,
+        rank - 2,
         bias=bias,
         groups=groups,
         stride=stride,
@@ -147,7 +154,6 @@ def conv_transposend(
         output_padding=output_padding,
         dilation=dilation,
     )
-    return as_result(transposed_outputs(layer), layer.result_shape())
 
 
 def conv_transpose3d(
