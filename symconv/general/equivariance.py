@@ -137,7 +137,9 @@ def prove_translation_equivariance(
             for value in sorted({t, (t + sizes[L] - 1) // 2, sizes[L] - 1}):
                 cases.append({**sizes, tau: t, i: value})
             first += [{**sizes, tau: t, i: value} for value in range(t)]
-    cases = evenly([c for c in cases if sympy.sympify(moved, strict=True).subs(c) <= c[i]], MAX_CASES[1])
+    cases = evenly(
+        [c for c in cases if sympy.sympify(moved, strict=True).subs(c) <= c[i]], MAX_CASES[1]
+    )
     steps = [
         step(
             "definition of the shifted input",
