@@ -41,7 +41,7 @@ MACROS: dict[str, tuple[Callable[[int], str], str]] = {
 TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"\\(?:left|right|displaystyle|quad|qquad)(?![A-Za-z])", ""),
     (r"\\circ(?![A-Za-z])", "\u2218"),
-    (r"\\math(?:bb|sf|rm|bf)\{?(\w)\}?", r"\1"),
+    (r"\\math(?:bb|sf|rm|bf)\s*(?:\{(\w+)\}|(\w))", r"\1\2"),
     (r"\\partial\s*", "d"),
     (r"_\{(\w+)\}", r"_\1"),
     (r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2 "),
@@ -67,7 +67,7 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"\\delta_\{([^{}]*)\}", r"delta(\1)"),
     (r"\\([A-Za-z]+)", r"\1"),  # Greek letters and anything left: their names
     (r"\\[,;:!]\s*", " "),
-    (r"\\([{}])", r"\1"),
+    (r"\\([{}_])", r"\1"),
     (r"_\{(\w+)\}", r"_\1"),
     (r"\^\{(\w+)\}", r"^\1"),
     (r"  +", " "),

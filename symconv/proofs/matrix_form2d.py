@@ -202,7 +202,7 @@ def prove_matrix_form2d(
         statement=(
             f"For {settings.describe()}: "
             r"$\operatorname{conv2d}(x, k) = T(k) \operatorname{vec}(x) = X(x) "
-            r"\operatorname{vec}(k')$"
+            + (r"\operatorname{vec}(k')$" if settings.flip else r"\operatorname{vec}(k)$")
             + (r" with $k' = \operatorname{rot180}(k)$" if settings.flip else "")
             + r", with $T$ doubly-block Toeplitz and $\operatorname{vec}$ row-major."
         ),

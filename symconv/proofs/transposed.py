@@ -358,7 +358,13 @@ def transposed_proof(
         title=f"A {kind} transposed convolution is the transpose of the convolution matrix",
         statement=(
             f"For {layer.describe()}: "
-            r"$\operatorname{conv\_transpose}(y, w) = C(w)^{\top} y$ with $C$ the matrix of "
+            r"$\operatorname{conv\_transpose}(y, w) = C(w)^{\top} y"
+            + (
+                r" + b$ (each output channel's bias $b$ added to all its entries)"
+                if layer.bias is not None
+                else "$"
+            )
+            + r" with $C$ the matrix of "
             r"the forward convolution with the same stride, padding and dilation on inputs "
             r"of the output's shape."
         ),
