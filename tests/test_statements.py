@@ -1261,6 +1261,92 @@ def general_tied_is_convolution(text: str) -> None:
 
 
 #: Every theorem of all_proofs() (by title), and the evaluator of its statement.
+
+
+def general_channel_groups(text: str) -> None:
+    """'... output channel o reads the input channels of its group floor(o / c_out) ...
+    dy_{o,i} / dx_{c,j} ... is 0 when floor(c / c_in) != floor(o / c_out) ...
+    dl / dw_{o,e,q} = sum_i g_{o,i} x_{floor(o / c_out) c_in + e, i s + q d - p_l} over the
+    taps in range, and dl / db_o = sum_i g_{o,i}.'"""
+    says("output channel o reads the input channels of its group floor(o / c_out)", text)
+    says("is 0 when floor(c / c_in) != floor(o / c_out)", text)
+    says(
+        "sum_i g_{o,i} x_{floor(o / c_out) c_in + e, i s + q d - p_l} over the taps in range", text
+    )
+    says("/ db_o = sum_i g_{o,i}", text)
+    for groups, c_in, c_out, (p_l, p_r), s in itertools.product(
+        (1, 2), (1, 2), (1, 2), ((0, 0), (1, 0), (0, 2)), (1, 2)
+    ):
+        length, n, d = 4, 2, 1
+        x = Array(symbols(f"x0:{groups * c_in * length}"), (groups * c_in, length))
+        w = Array(symbols(f"w0:{groups * c_out * c_in * n}"), (groups * c_out, c_in, n))
+        b = list(symbols(f"b0:{groups * c_out}"))
+        y = Matrix(conv1d(x, w, bias=b, groups=groups, stride=s, padding=(p_l, p_r)))
+        g = Matrix(y.rows, y.cols, symbols(f"g0:{y.rows * y.cols}"))
+        loss = sum(g[o, i] * y[o, i] for o in range(y.rows) for i in range(y.cols))
+        for o, i, c, j in itertools.product(
+            range(y.rows), range(y.cols), range(groups * c_in), range(length)
+        ):
+            if c // c_in != o // c_out:
+                assert sympy.diff(y[o, i], x[c, j]) == 0, f"y[{o},{i}] reads x[{c},{j}]"
+        for o, e, q in itertools.product(range(groups * c_out), range(c_in), range(n)):
+            stated = sum(
+                g[o, i] * x[(o // c_out) * c_in + e, i * s + q * d - p_l]
+                for i in range(y.cols)
+                if 0 <= i * s + q * d - p_l <= length - 1
+            )
+            assert is_zero(sympy.diff(loss, w[o, e, q]) - stated), f"dl/dw[{o},{e},{q}]"
+        for o in range(groups * c_out):
+            assert is_zero(sympy.diff(loss, b[o]) - sum(g[o, :])), f"dl/db[{o}]"
+
+
+def transposed_sizes() -> list[tuple[int, int, int, int, int, int]]:
+    """(m, n, s, d, p, p_o) with PyTorch's limits: p_o < max(s, d), a positive length."""
+    grid = []
+    for m, n, s, d, p in itertools.product(range(1, 4), range(1, 4), (1, 2, 3), (1, 2), (0, 1)):
+        for p_o in range(max(s, d)):
+            if (m - 1) * s - 2 * p + d * (n - 1) + p_o + 1 >= 1:
+                grid.append((m, n, s, d, p, p_o))
+    return grid
+
+
+def general_transposed_length(text: str) -> None:
+    """'... the output has M = (m-1)s - p_l - p_r + d(n-1) + p_o + 1 entries; with
+    p_l = p_r = p, (m-1)s - 2p + d(n-1) + p_o + 1.'"""
+    says("M = (m-1)s - p_l - p_r + d(n-1) + p_o + 1 entries", text)
+    says("with p_l = p_r = p, (m-1)s - 2p + d(n-1) + p_o + 1", text)
+    for m, n, s, d, p, p_o in transposed_sizes():
+        out = conv_transpose1d(
+            list(symbols(f"y0:{m}")),
+            list(symbols(f"w0:{n}")),
+            stride=s,
+            padding=p,
+            dilation=d,
+            output_padding=p_o,
+        )
+        assert len(out) == (m - 1) * s - 2 * p + d * (n - 1) + p_o + 1, (m, n, s, d, p, p_o)
+
+
+def general_transposed_gradient(text: str) -> None:
+    """'For 0 <= p_o <= s - 1 the forward layer y = T(w) x on M = ... inputs ... has m
+    outputs, and for l = sum_i g_i y_i: dl / dx_r = (T^T g)_r = ... = z_r, the output of
+    the transposed layer on g.'"""
+    says("For 0 <= p_o <= s - 1 the forward layer y = T(w) x on M", text)
+    says("has m outputs", text)
+    says("/ dx_r = (T^T g)_r", text)
+    says("the output of the transposed layer on g", text)
+    for m, n, s, d, p, p_o in transposed_sizes():
+        if p_o > s - 1:
+            continue
+        size = (m - 1) * s - 2 * p + d * (n - 1) + p_o + 1
+        x, w, g = v("x", size), list(symbols(f"w0:{n}")), list(symbols(f"g0:{m}"))
+        z = conv1d(x, w, stride=s, padding=p, dilation=d)
+        assert len(z) == m, f"the forward layer has {len(z)} outputs, not m = {m}"
+        grads = [sympy.diff(linear_loss(g, z), xr) for xr in x]
+        scattered = conv_transpose1d(g, w, stride=s, padding=p, dilation=d, output_padding=p_o)
+        assert_same(grads, flat(scattered), f"dl/dx = conv_transpose(g) at {(m, n, s, d, p, p_o)}")
+
+
 GENERAL: dict[str, Callable[[str], None]] = {
     "Output length": general_output_length,
     "Sliding dot product = banded matrix product": general_banded,
@@ -1273,6 +1359,9 @@ GENERAL: dict[str, Callable[[str], None]] = {
     "A strided convolution is the convolution subsampled": general_strided,
     "A dilated convolution is the convolution with zeros in its kernel": general_dilated,
     "Tying a locally connected layer gives the convolution": general_tied_is_convolution,
+    "Grouped channels: block structure and gradients": general_channel_groups,
+    "Output length of a transposed convolution": general_transposed_length,
+    "Transposed convolution = input gradient": general_transposed_gradient,
 }
 
 
@@ -1335,6 +1424,32 @@ def test_a_wrong_statement_is_rejected(index: int, old: str, new: str) -> None:
     CONCRETE[name](proof, args, kwargs)  # the true sentence passes
     with pytest.raises(AssertionError):
         CONCRETE[name](restated(proof, old, new), args, kwargs)
+
+
+WRONG_GENERAL_WORDS: list[tuple[str, str, str]] = [
+    (
+        "Grouped channels: block structure and gradients",
+        "its group floor(o / c_out)",
+        "its group o mod G",
+    ),
+    (
+        "Output length of a transposed convolution",
+        "d(n-1) + p_o + 1 entries",
+        "d(n-1) + p_o entries",
+    ),
+    ("Transposed convolution = input gradient", "has m outputs", "has m + 1 outputs"),
+]
+
+
+@pytest.mark.parametrize(("title", "old", "new"), WRONG_GENERAL_WORDS)
+def test_a_wrong_general_statement_is_rejected(
+    title: str, old: str, new: str, general_proofs: dict[str, Proof]
+) -> None:
+    text = text_of(general_proofs[title])
+    GENERAL[title](text)  # the true sentence passes
+    assert old in text, f"{old!r} is not in {text!r}"
+    with pytest.raises(AssertionError):
+        GENERAL[title](text.replace(old, new))
 
 
 def test_a_wrong_layer_is_rejected() -> None:

@@ -59,7 +59,13 @@ from symconv.general.cases import (
     resized,
     size_grid,
 )
-from symconv.general.collection import all_proofs
+from symconv.general.channels import (
+    GroupedLayer,
+    floor_quotient,
+    grouped_symbols,
+    prove_channel_groups,
+)
+from symconv.general.collection import PROVERS, all_proofs
 from symconv.general.convolution_theorem import circulant_symbols, prove_convolution_theorem
 from symconv.general.equivariance import (
     EQUIVARIANCE_THEOREMS,
@@ -98,6 +104,12 @@ from symconv.general.theorem import (
 )
 from symconv.general.theorems import THEOREMS
 from symconv.general.tied_gradient import prove_tied_gradient
+from symconv.general.transposed import (
+    TransposedLayer,
+    prove_transposed_is_input_gradient,
+    prove_transposed_length,
+    transposed_symbols,
+)
 from symconv.general.two_d import TwoDimensionalProof, prove_2d
 
 #: Rendering lives above the theorems (symconv.render); read on first use, so that
@@ -121,6 +133,15 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "GroupedLayer",
+    "floor_quotient",
+    "grouped_symbols",
+    "prove_channel_groups",
+    "PROVERS",
+    "TransposedLayer",
+    "prove_transposed_is_input_gradient",
+    "prove_transposed_length",
+    "transposed_symbols",
     "EQUIVARIANCE_THEOREMS",
     "prove_dilated_is_zero_inserted",
     "prove_strided_is_subsampled",
