@@ -56,8 +56,12 @@ def latex_chunks(expr: Expr) -> list[str]:
     ...     print(chunk)
     \\sum_{j=0}^{n} {x}_{j}
     \\sum_{k=0}^{n - 1} {w}_{k} {x}_{k}
+    >>> print(*latex_chunks(Sum(w[j] + x[j], (j, 0, n))), sep="\\n")
+    \\sum_{j=0}^{n} \\left({w}_{j} + {x}_{j}\\right)
     """
     if isinstance(expr, (Sum, Product)):
+        if isinstance(expr.function, sympy.Add):  # sum (a + b): its terms stay together
+            return [rf"{_limits_latex(expr)} \left({sympy.latex(expr.function)}\right)"]
         return _prefixed(_limits_latex(expr), latex_chunks(expr.function))
     if isinstance(expr, Derivative) and len(expr.variables) == 1:
         prefix = rf"\frac{{\partial}}{{\partial {sympy.latex(expr.variables[0])}}}"
