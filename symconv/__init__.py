@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # the lazy names, as a type checker should see them
     )
     from symconv.ops.conv2d import (
         band2d,
-        conv2d,
         conv2d_grads,
         conv2d_matrix,
         im2col2d,
@@ -54,6 +53,7 @@ if TYPE_CHECKING:  # the lazy names, as a type checker should see them
         im2colnd,
     )
     from symconv.ops.datamatrix import feature_maps, im2col
+    from symconv.ops.forward import conv1d, conv2d
     from symconv.ops.gradients import (
         ACTIVATIONS,
         LayerGradients,
@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # the lazy names, as a type checker should see them
         filter_bank_grads,
         layer_gradients,
     )
-    from symconv.ops.sliding import conv1d, windows
+    from symconv.ops.sliding import windows
     from symconv.ops.transposed import (
         conv_transpose1d,
         conv_transpose2d,
@@ -135,7 +135,7 @@ LAZY = {
     "conv1d_grads": "symconv.ops.gradients",
     "filter_bank_grads": "symconv.ops.gradients",
     "layer_gradients": "symconv.ops.gradients",
-    "conv1d": "symconv.ops.sliding",
+    "conv1d": "symconv.ops.forward",
     "windows": "symconv.ops.sliding",
     "Derivation": "symconv.derivation",
     "derive": "symconv.derivation",
@@ -154,7 +154,7 @@ LAZY = {
     "circulant_matrix": "symconv.ops.circulant",
     "circular_correlation": "symconv.ops.circulant",
     "band2d": "symconv.ops.conv2d",
-    "conv2d": "symconv.ops.conv2d",
+    "conv2d": "symconv.ops.forward",
     "conv2d_grads": "symconv.ops.conv2d",
     "conv2d_matrix": "symconv.ops.conv2d",
     "im2col2d": "symconv.ops.conv2d",

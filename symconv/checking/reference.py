@@ -81,10 +81,8 @@ def reference_outputs(spec: LayerSpec, symbols: LayerSymbols) -> np.ndarray:
     """
     import numpy as np
 
-    from symconv.ops.conv2d import conv2d
-
     # Imported here so that symconv's own __init__ may import this package at any point.
-    from symconv.ops.sliding import conv1d
+    from symconv.ops.forward import conv1d, conv2d
     from symconv.ops.transposed import conv_transpose1d, conv_transpose2d
 
     layout = spec.layout

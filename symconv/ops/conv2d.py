@@ -29,18 +29,18 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
 
 from symconv.core.engine import in_session
 from symconv.core.images import as_image
-from symconv.layout.grid import ConvSettings2D, layout, settings2d, settings_for_images, shape_pair
+from symconv.layout.grid import ConvSettings2D, layout, settings2d, shape_pair
+from symconv.layout.resolve import resolve_layer
 from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.datamatrix import rows_from_settings
 from symconv.ops.gradients import derive_gradients
-from symconv.ops.sliding import refuse_mode_with_channels, sliding_outputs
+from symconv.ops.sliding import sliding_outputs
 
 
 def shaped(entries: Sequence[Expr], shape: tuple[int, int]) -> Matrix:
@@ -52,15 +52,13 @@ def conv2d(
     x: object,
     k: object,
     *,
-    bias: object = None,
-    groups: object = 1,
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
     padding_mode: object = "zeros",
-) -> Any:
-    """Every output of a 2-D convolution layer as a sliding dot product (a Matrix).
+) -> Matrix:
+    """Every output of a single-channel 2-D layer as a sliding dot product (a Matrix).
 
     Equals ``torch.nn.functional.conv2d`` with numbers (cross-correlation). Stride and
     dilation are an int or a pair ``(height, width)``; padding an int, a pair per axis
@@ -69,11 +67,8 @@ def conv2d(
     With ``flip=True`` the kernel is rotated by 180 degrees first, so ``padding="full"``
     is ``scipy.signal.convolve2d(x, k, "full")``. ``padding_mode`` (``"zeros"``,
     ``"reflect"``, ``"replicate"``, ``"circular"``) pads both axes by the mode, as
-    ``nn.Conv2d`` does.
-
-    With a rank-3 ``sympy.Array`` x ``(C_in, H, W)`` and a rank-4 kernel
-    ``(C_out, C_in/groups, kh, kw)`` it is the multi-channel layer, with optional bias, as
-    a rank-3 Array (see :func:`symconv.channels.conv2d_channels`).
+    ``nn.Conv2d`` does. Channels, groups and bias are :func:`symconv.conv2d`'s
+    (:func:`symconv.ops.forward.conv2d`), which hands one channel to this function.
 
     >>> conv2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [1, 1]], stride=(1, 2))
     Matrix([
@@ -85,25 +80,34 @@ def conv2d(
     [6, 20, 16],
     [9, 24, 16]])
     """
-    from symconv.core.tensors import rank_of
-    from symconv.ops.channels import conv2d_channels
-
-    if rank_of(k) == 4 or bias is not None or groups != 1:
-        refuse_mode_with_channels(padding_mode)
-        return conv2d_channels(
-            x,
-            k,
-            bias=bias,
-            groups=groups,
-            stride=stride,
-            padding=padding,
-            dilation=dilation,
-            flip=flip,
-        )
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
     settings = settings_for_images(image, kernel, stride, padding, dilation, flip, padding_mode)
     return shaped(
         sliding_outputs(list(image), list(kernel), layout(settings)), settings.output_shape
+    )
+
+
+def settings_for_images(
+    x: Matrix,
+    k: Matrix,
+    stride: object,
+    padding: object,
+    dilation: object,
+    flip: object,
+    padding_mode: object = "zeros",
+) -> ConvSettings2D:
+    """Validated settings for image ``x`` and kernel ``k`` (both already matrices), by
+    :func:`~symconv.layout.resolve.resolve_layer` (the same as
+    :func:`symconv.layout.grid.settings_for_images`, with the layer named in errors)."""
+    return resolve_layer(
+        "image",
+        x,
+        k,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     )
 
 

@@ -27,6 +27,7 @@ from sympy import Expr, Matrix
 from symconv.core.engine import dot
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout, Padding, conv_settings
+from symconv.layout.resolve import resolve_layer
 from symconv.ops.datamatrix import rows_from_settings
 
 
@@ -39,10 +40,12 @@ def settings_for(
     flip: object,
     padding_mode: object = "zeros",
 ) -> ConvSettings:
-    """Validated settings for input ``x`` and kernel ``w`` (both already vectors)."""
-    return conv_settings(
-        len(w),
-        len(x),
+    """Validated settings for input ``x`` and kernel ``w`` (both already vectors), by
+    :func:`~symconv.layout.resolve.resolve_layer`."""
+    return resolve_layer(
+        "vector",
+        x,
+        w,
         stride=stride,
         padding=padding,
         dilation=dilation,
@@ -97,23 +100,20 @@ def conv1d(
     x: object,
     w: object,
     *,
-    bias: object = None,
-    groups: object = 1,
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
     padding_mode: object = "zeros",
 ) -> Matrix:
-    """Every output of a 1-D convolution layer as a sliding dot product (a column vector).
+    """Every output of a single-channel 1-D layer as a sliding dot product (a column).
 
     Equals ``torch.nn.functional.conv1d`` with numbers (cross-correlation); with
     ``flip=True`` the kernel is reversed first (``numpy.convolve`` for full and valid).
-    With x a ``(C_in, L)`` Matrix and w a rank-3 ``sympy.Array``
-    ``(C_out, C_in/groups, K)`` it is the multi-channel layer, returning ``(C_out, L_out)``
-    (see :func:`symconv.channels.conv1d_channels`); ``bias`` adds one value per output
-    channel. ``padding_mode`` is PyTorch's (``"zeros"``, ``"reflect"``, ``"replicate"``,
+    ``padding_mode`` is PyTorch's (``"zeros"``, ``"reflect"``, ``"replicate"``,
     ``"circular"``): the input is padded by the mode, then a valid convolution slides.
+    Channels, groups and bias are :func:`symconv.conv1d`'s
+    (:func:`symconv.ops.forward.conv1d`), which hands one channel to this function.
 
     >>> conv1d([1, 2, 3], [1, 10, 100], padding=1, padding_mode="circular").T
     Matrix([[213, 321, 132]])
@@ -122,32 +122,7 @@ def conv1d(
     >>> conv1d([1, 2, 3, 4, 5], [1, 1], dilation=3).T
     Matrix([[5, 7]])
     """
-    # Imported here: channels builds on this module.
-    from symconv.core.tensors import rank_of
-    from symconv.ops.channels import conv1d_channels
-
-    if bias is not None or groups != 1 or rank_of(w) == 3:
-        refuse_mode_with_channels(padding_mode)
-        return conv1d_channels(
-            x,
-            w,
-            bias=bias,
-            groups=groups,
-            stride=stride,
-            padding=padding,
-            dilation=dilation,
-            flip=flip,
-        )
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     return Matrix(sliding_outputs(xs, ws, settings))
-
-
-def refuse_mode_with_channels(padding_mode: object) -> None:
-    """Channels, groups and bias take zero padding only (for now): say so, naming the mode."""
-    if padding_mode != "zeros":
-        raise ValueError(
-            f"padding_mode {padding_mode!r} is supported for one channel without bias; "
-            "with channels, groups or bias use padding_mode='zeros'"
-        )
