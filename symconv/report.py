@@ -62,8 +62,10 @@ from symconv.render.latex import (
     expr_latex,
     kept,
     matrix_latex,
+    packed_rows,
     proof_latex,
     row_latex,
+    side_pieces,
     terms_latex,
     tuple_latex,
     vector_latex,
@@ -494,8 +496,27 @@ def output_row(
             if estimate_width(row) <= LINE_BUDGET:
                 return row
         if terms <= 3:
-            return rf"{name} &= " + " = ".join(pieces)
+            # Too wide even when elided (long names): the fewest terms, broken into rows.
+            fewest = [tap_sum_latex(taps, 2)]
+            if show_value and (len(taps) > 1 or fewest[0] != terms_latex(value, names)):
+                fewest.append(terms_latex(value, names, 2))
+            return chain_rows(name, fewest)
         terms -= 1
+
+
+def chain_rows(lhs: str, sides: Sequence[str], width: float = LINE_BUDGET) -> str:
+    r"""``lhs &= side = side ...`` as one ``align*`` row when it fits ``width`` em, else
+    as several: a new row before an ``=``, and a side too wide for a row of its own broken
+    between its terms.
+
+    >>> chain_rows("z", ["a + b", "c"])
+    'z &= a + b = c'
+    >>> print(chain_rows("z", ["a + b", "c"], width=3.5))
+    z &= a \\ &\quad + b \\ &= c
+    """
+    lead_width = estimate_width(lhs)
+    pieces = [p for side in sides for p in side_pieces("=", side, width - lead_width)]
+    return packed_rows(f"{lhs} &", pieces, width)
 
 
 def setup_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
@@ -526,15 +547,16 @@ def setup_section(d: Derivation, index_base: int, max_size: int, level: int) -> 
         if s.left or s.right
         else r", so the windows read $\tilde x = x$"
     )
+    room = LINE_BUDGET - estimate_width(r"\tilde x = \in \mathbb{R}^{0000}")
     rows = [
-        rf"x &= {row_latex(list(d.x), max_size, index_base)} \in \mathbb{{R}}^{{{m}}}",
-        rf"w &= {row_latex(list(d.w), max_size, index_base)} \in \mathbb{{R}}^{{{n}}}",
+        rf"x &= {row_latex(list(d.x), max_size, index_base, width=room)} \in \mathbb{{R}}^{{{m}}}",
+        rf"w &= {row_latex(list(d.w), max_size, index_base, width=room)} \in \mathbb{{R}}^{{{n}}}",
     ]
     if s.flip:
-        rows.append(rf"w' &= {row_latex(effective_kernel(d), max_size, index_base)}")
+        rows.append(rf"w' &= {row_latex(effective_kernel(d), max_size, index_base, width=room)}")
     if s.left or s.right:
         rows.append(
-            rf"\tilde x &= {row_latex(padded, max_size, index_base)} "
+            rf"\tilde x &= {row_latex(padded, max_size, index_base, width=room)} "
             rf"\in \mathbb{{R}}^{{{len(padded)}}}"
         )
     rows += [
@@ -621,6 +643,19 @@ def fits(latex: str) -> bool:
     return estimate_width(latex) <= LINE_BUDGET
 
 
+def alone(name: str, matrix: Any, index_base: int, max_size: int, mark_band: bool = False) -> str:
+    """``name = matrix`` with as many columns as fit the line: what a section shows when
+    the whole product is too wide."""
+    return f"{name} = " + matrix_latex(
+        matrix,
+        max_size,
+        max_size,
+        index_base,
+        mark_band=mark_band,
+        width=LINE_BUDGET - estimate_width(f"{name} = "),
+    )
+
+
 def banded_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     t = d.band
     rows, cols = t.shape
@@ -637,7 +672,10 @@ def banded_section(d: Derivation, index_base: int, max_size: int, level: int) ->
     x_column = vector_latex(list(d.x), max_size, index_base)
     z_column = vector_latex(list(d.outputs), max_size, index_base, max_terms=4)
     candidates = [rf"z = T x = {matrix} {x_column} = {z_column}", rf"z = T x = {matrix} {x_column}"]
-    display = equation(next((c for c in candidates if fits(c)), rf"T = {matrix}"))
+    display = equation(
+        next((c for c in candidates if fits(c)), None)
+        or alone("T", t, index_base, max_size, mark_band=True)
+    )
     counts = (
         rf"$T$ is ${rows} \times {cols}$ with ${t.nnz}$ entries on the band, tied to only "
         rf"${len(t.weights)}$ distinct weights; a dense layer of the same shape has "
@@ -666,7 +704,8 @@ def data_matrix_section(d: Derivation, index_base: int, max_size: int, level: in
         r"window $i$ of $\tilde x$, so the same outputs are $z = X w'$: the roles of data "
         r"and weights swap, and several filters at once are $Z = XW$, one column each."
     )
-    parts = [intro, equation(next((c for c in candidates if fits(c)), rf"X = {matrix}"))]
+    shown = next((c for c in candidates if fits(c)), None)
+    parts = [intro, equation(shown or alone("X", RowsView(list(d.windows)), index_base, max_size))]
     if d.activated is not None and d.activation is not None:
         parts.append(activation_part(d, index_base, max_size))
     title = "The data matrix X" + (" and a = f(Xw')" if d.activated is not None else "")
@@ -686,7 +725,18 @@ def activation_part(d: Derivation, index_base: int, max_size: int) -> str:
     )
     z_values = vector_latex(list(d.outputs), max_size, index_base, max_terms=4)
     candidates = [rf"a = f(X w') = f\left({z_values}\right) = {values}", rf"a = f(X w') = {values}"]
-    parts = [applied, equation(next((c for c in candidates if fits(c)), rf"a = {values}"))]
+    candidates.append(rf"a = {values}")
+    # Names too long for the sums inside f: a = f(z), entry by entry, in z's names (the
+    # sums z_i are the windows section's).
+    by_z = [S.Zero] * out
+    for i in kept(out, max_size):
+        if i is not None:
+            z_i = d.outputs[i]
+            by_z[i] = (
+                d.activated[i] if z_i.is_number else d.activated[i].subs(z_i, sympy.Symbol(f"z{i}"))
+            )
+    by_z_tex = rf"a = {vector_latex(by_z, max_size, index_base, 4, width=LINE_BUDGET - 2)}"
+    parts = [applied, equation(next((c for c in candidates if fits(c)), by_z_tex))]
     reference = ACTIVATION_REFERENCES.get(name)
     step = activation_step(name)
     if reference is not None and step is not None:
@@ -748,7 +798,9 @@ def chain_rule_part(d: Derivation, index_base: int, max_size: int) -> str:
     return (
         rf"The loss is $L = \sum_i g_i a_i$ with $a_i = f(z_i)$ ({escape_text(d.activation or '')}) "
         r"and the upstream gradient"
-        + equation(rf"g = {row_latex(list(d.upstream or []), max_size, index_base)}")
+        + equation(
+            rf"g = {row_latex(list(d.upstream or []), max_size, index_base, width=LINE_BUDGET - 2)}"
+        )
         + r"By the chain rule the gradient reaching the convolution's outputs is"
         + align(rows)
         + r"and the convolution's gradients below are those of $L = \sum_i \delta_i z_i$ "
@@ -814,7 +866,13 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
                 rf"\frac{{\partial L}}{{\partial w_{{{kk}}}}} &= \sum_{{(i,j) \in S_{{{kk}}}}} "
                 rf"{up}_i\, x_j = {terms_latex(value, names, terms)}"
             )
-            if fits(row) or terms <= 2:
+            if fits(row):
+                break
+            if terms <= 2:
+                row = chain_rows(
+                    rf"\frac{{\partial L}}{{\partial w_{{{kk}}}}}",
+                    [rf"\sum_{{(i,j) \in S_{{{kk}}}}} {up}_i\, x_j", terms_latex(value, names, 2)],
+                )
                 break
             terms -= 1
         weight_rows.append(row)
@@ -833,7 +891,17 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
                 rf"T_{{i{j + index_base}}}\, {up}_i"
                 rf" = {terms_latex(grad_x[j], x_names, terms) if grad_x[j] != 0 else '0'}"
             )
-            if fits(row) or terms <= 2:
+            if fits(row):
+                break
+            if terms <= 2:
+                row = chain_rows(
+                    rf"\frac{{\partial L}}{{\partial x_{{{j + index_base}}}}}",
+                    [
+                        rf"\sum_{{i \in {index_set_latex(readers, index_base, 3)}}} "
+                        rf"T_{{i{j + index_base}}}\, {up}_i",
+                        terms_latex(grad_x[j], x_names, 2) if grad_x[j] != 0 else "0",
+                    ],
+                )
                 break
             terms -= 1
         x_rows.append(row)
@@ -841,7 +909,9 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
     intro = (
         (
             r"The loss is $L = \sum_i g_i z_i$ with the upstream gradient"
-            + equation(rf"g = {row_latex(list(d.upstream), max_size, index_base)}")
+            + equation(
+                rf"g = {row_latex(list(d.upstream), max_size, index_base, width=LINE_BUDGET - 2)}"
+            )
             if d.deltas is None
             else chain_rule_part(d, index_base, max_size)
         )

@@ -3,7 +3,10 @@ and proofs as ``align`` environments.
 
 Big objects are elided *before* printing: only the kept corners of a matrix (and the kept
 terms of a long sum) are ever passed to ``sympy.latex``; printing a 1024-column band whole
-costs seconds. What a proof step says about its law is the step's own
+costs seconds. How much is kept is decided by width where a line could overflow: a
+matrix, row or tuple given a ``width`` shows as many entries as :func:`estimate_width`
+says fit, and a sum too wide even when elided is broken into rows between its terms
+(:func:`packed_rows`). What a proof step says about its law is the step's own
 :class:`~symconv.proofs.law.Law`, attached by its prover; nothing here is chosen by a
 step's name. :class:`symconv.render.printer.SymconvPrinter` dispatches to these functions.
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sympy
@@ -317,6 +320,17 @@ def ordered_terms(expr: Expr) -> tuple[Expr, ...]:
     return tuple(sorted(expr.args, key=term_key))
 
 
+def long_name(symbol: sympy.Symbol) -> bool:
+    """Whether a symbol's base name is a word of several letters (not a Greek letter),
+    which math mode sets as a run of letters.
+
+    >>> long_name(sympy.Symbol("weight3")), long_name(sympy.Symbol("w3"))
+    (True, False)
+    """
+    base = symbol_key(symbol)[0]
+    return len(base) > 1 and base.isalpha() and base.isascii() and base not in GREEK_COMMANDS
+
+
 class ReportPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the terms of every sum in index order (``x_2`` before
     ``x_10``, where SymPy's string order puts ``x_10`` first) and sums of more than
@@ -327,6 +341,14 @@ class ReportPrinter(LatexPrinter):
         # every nested sum again (seconds for a 1024-term sum inside a product).
         super().__init__({"symbol_names": names, "order": "none"})
         self.max_terms = max_terms
+
+    def _print_Mul(self, expr: Expr) -> str:
+        # Multi-letter names multiplied (filterweight_0 inputsignalvalue_0) would run
+        # together in math mode: a thin space keeps the factors apart.
+        args = expr.args
+        if all(isinstance(a, sympy.Symbol) for a in args) and any(map(long_name, args)):
+            return r"\,".join(self._print(a) for a in args)
+        return str(super()._print_Mul(expr))
 
     def _print_Add(self, expr: Expr, order: str | None = None) -> str:
         terms: list[Expr | None] = list(ordered_terms(expr))
@@ -398,17 +420,28 @@ def matrix_latex(
     *,
     mark_band: bool = False,
     max_terms: int | None = None,
+    width: float | None = None,
 ) -> str:
     """A matrix (SymPy ``Matrix``, :class:`~symconv.banded.BandedMatrix` or anything with
     ``shape`` and ``[i, j]``), elided with ``\\cdots``/``\\vdots``/``\\ddots`` past the limits.
 
     With ``mark_band`` (a banded matrix only) the entries off the band print small, so the
-    band stands out; entries in the band that happen to be 0 print normally.
+    band stands out; entries in the band that happen to be 0 print normally. With
+    ``width`` (em) the matrix shows fewer columns, then fewer terms of each entry's sums,
+    until its estimated width fits (first column, ``\\cdots``, last column at the least):
+    long names elide by width, not by count.
 
     >>> from symconv import band
     >>> print(matrix_latex(band([5, 0, 7], 4), mark_band=True))
     \\begin{bmatrix} 5 & 0 & 7 & \\scriptstyle 0 \\\\ \\scriptstyle 0 & 5 & 0 & 7 \\end{bmatrix}
+    >>> from sympy import Matrix, symbols
+    >>> print(matrix_latex(Matrix([symbols("longname0:9")]), width=12))
+    \\begin{bmatrix} longname_{0} & \\cdots & longname_{8} \\end{bmatrix}
     """
+    if width is not None:
+        return fitted_matrix(
+            matrix, max_rows, max_cols, index_base, env, mark_band, max_terms, width
+        )
     rows, cols = matrix.shape
     row_keep, col_keep = kept(rows, max_rows), kept(cols, max_cols)
     entries = [matrix[i, j] for i in row_keep if i is not None for j in col_keep if j is not None]
@@ -432,6 +465,51 @@ def matrix_latex(
     return rf"\begin{{{env}}} " + r" \\ ".join(lines) + rf" \end{{{env}}}"
 
 
+def fitted_matrix(
+    matrix: Any,
+    max_rows: int,
+    max_cols: int,
+    index_base: int,
+    env: str,
+    mark_band: bool,
+    max_terms: int | None,
+    width: float,
+) -> str:
+    """:func:`matrix_latex` within ``width`` em: columns go first, then terms of sums."""
+
+    def with_columns(columns: int) -> str:
+        return matrix_latex(
+            matrix, max_rows, columns, index_base, env, mark_band=mark_band, max_terms=max_terms
+        )
+
+    tex = fitted(with_columns, min(max_cols, matrix.shape[1]), width)
+    if estimate_width(tex) <= width:
+        return tex
+
+    def with_terms(terms: int) -> str:
+        return matrix_latex(
+            matrix, max_rows, 2, index_base, env, mark_band=mark_band, max_terms=terms
+        )
+
+    return fitted(with_terms, max_terms if max_terms is not None else 6, width)
+
+
+def fitted(render: Callable[[int], str], limit: int, width: float | None, least: int = 2) -> str:
+    """``render(n)`` for the largest ``n`` from ``limit`` down to ``least`` whose estimated
+    width fits ``width`` em (``render(least)`` when none does; ``render(limit)`` when
+    ``width`` is None): how symconv elides by width, never by count alone.
+
+    >>> fitted(lambda n: "m" * n, 9, 3.0)
+    'mmm'
+    """
+    n = max(limit, least)
+    while True:
+        tex = render(n)
+        if width is None or n <= least or estimate_width(tex) <= width:
+            return tex
+        n -= 1
+
+
 def hidden_band(matrix: Any, i: int, col_keep: list[int | None], index_base: int) -> str:
     """The ``\\cdots`` of an elided banded row, saying where the row's band is when all of
     it falls in the hidden columns (a row of shown zeros would read as an empty row)."""
@@ -449,9 +527,24 @@ def hidden_band(matrix: Any, i: int, col_keep: list[int | None], index_base: int
 
 
 def vector_latex(
-    entries: Sequence[Any], max_rows: int = 8, index_base: int = 0, max_terms: int | None = None
+    entries: Sequence[Any],
+    max_rows: int = 8,
+    index_base: int = 0,
+    max_terms: int | None = None,
+    *,
+    width: float | None = None,
 ) -> str:
-    """A column vector, elided like :func:`matrix_latex`."""
+    """A column vector, elided like :func:`matrix_latex` (``width``: fewer terms of each
+    entry's sums until the column fits)."""
+    if width is not None:
+        whole = vector_latex(entries, max_rows, index_base, max_terms)
+        if estimate_width(whole) <= width:
+            return whole
+        return fitted(
+            lambda terms: vector_latex(entries, max_rows, index_base, terms),
+            max_terms if max_terms is not None else 6,
+            width,
+        )
     column = sympy.Matrix(len(entries), 1, [sympy.S.Zero] * len(entries))
     shown = kept(len(entries), max_rows)
     for i in shown:
@@ -463,13 +556,21 @@ def vector_latex(
 
 
 def row_latex(
-    entries: Sequence[Any], max_cols: int = 8, index_base: int = 0, transpose: bool = True
+    entries: Sequence[Any],
+    max_cols: int = 8,
+    index_base: int = 0,
+    transpose: bool = True,
+    *,
+    width: float | None = None,
 ) -> str:
-    r"""A column vector written as a transposed row, the compact form for running text.
+    r"""A column vector written as a transposed row, the compact form for running text
+    (``width``: fewer entries until the row fits that many em).
 
     >>> row_latex([1, 2, 3, 4, 5], max_cols=3)
     '\\begin{bmatrix} 1 & 2 & \\cdots & 5 \\end{bmatrix}^{\\top}'
     """
+    if width is not None:
+        return fitted(lambda n: row_latex(entries, n, index_base, transpose), max_cols, width)
     shown = kept(len(entries), max_cols)
     values = [entries[i] for i in shown if i is not None]
     names = symbol_names(values, index_base)
@@ -479,9 +580,15 @@ def row_latex(
 
 
 def tuple_latex(
-    entries: Sequence[Any], index_base: int = 0, max_cols: int = 8, *, breakable: bool = False
+    entries: Sequence[Any],
+    index_base: int = 0,
+    max_cols: int = 8,
+    *,
+    breakable: bool = False,
+    width: float | None = None,
 ) -> str:
-    r"""Entries as a parenthesised tuple, ``(x_{1}, x_{2}, x_{3})``, elided past ``max_cols``.
+    r"""Entries as a parenthesised tuple, ``(x_{1}, x_{2}, x_{3})``, elided past ``max_cols``
+    (and, with ``width``, past what fits that many em).
 
     ``breakable`` lets TeX break a line after a comma, which it never does in math by
     itself: use it for tuples in running text.
@@ -489,6 +596,10 @@ def tuple_latex(
     >>> tuple_latex([1, 2, 3]), tuple_latex([1, 2], breakable=True)
     ('(1, 2, 3)', '(1,\\allowbreak 2)')
     """
+    if width is not None:
+        return fitted(
+            lambda n: tuple_latex(entries, index_base, n, breakable=breakable), max_cols, width
+        )
     shown = kept(len(entries), max_cols)
     names = symbol_names([entries[i] for i in shown if i is not None], index_base)
     cells = [r"\ldots" if i is None else terms_latex(entries[i], names) for i in shown]
@@ -520,6 +631,21 @@ COMMAND_WIDTHS = {
     "mathopen": 0.0, "mathclose": 0.0, "tilde": 0.0, "hat": 0.0, "operatorname": 0.0,
     "mathrm": 0.0, "mathbf": 0.0, "boldsymbol": 0.0, "limits": 0.0, "nolimits": 0.0,
     "allowbreak": 0.0,
+}
+
+
+#: Per letter: Computer Modern math italic (cmmi10), as TeX sets a symbol's name, a touch
+#: wider for the italic correction. A long name (``inputsignalvalue``) is as wide as its
+#: letters, ``m`` nearly three times ``i``.
+LETTER_WIDTHS = {
+    **dict(zip("abcdefghijklmnopqrstuvwxyz", (
+        0.55, 0.45, 0.45, 0.54, 0.49, 0.51, 0.50, 0.60, 0.36, 0.43, 0.54, 0.32, 0.90,
+        0.62, 0.51, 0.53, 0.47, 0.47, 0.49, 0.38, 0.59, 0.51, 0.74, 0.59, 0.51, 0.49,
+    ), strict=True)),
+    **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+        0.77, 0.78, 0.74, 0.85, 0.76, 0.67, 0.81, 0.85, 0.46, 0.58, 0.87, 0.70, 0.99,
+        0.83, 0.79, 0.67, 0.81, 0.78, 0.64, 0.61, 0.70, 0.61, 0.97, 0.85, 0.61, 0.70,
+    ), strict=True)),
 }
 
 
@@ -581,7 +707,7 @@ def estimate_width(latex: str, scale: float = 1.0) -> float:
     elision, so that no line of a report overflows the page.
 
     >>> round(estimate_width(r"w_{1} x_{1} + w_{2} x_{2}"), 1)
-    5.1
+    5.3
     """
     width, position = 0.0, 0
     while position < len(latex):
@@ -625,12 +751,21 @@ def estimate_width(latex: str, scale: float = 1.0) -> float:
                 width += 0.5 * (end - position - 2) * scale
                 position = end
                 continue
+            if name == "scriptstyle":  # the rest of the group, at script size
+                width += estimate_width(latex[position:], scale * 0.7)
+                break
             width += COMMAND_WIDTHS.get(name, 0.6) * scale
             continue
-        if ch in "{}":
+        if ch == "{":
+            # A group keeps a \scriptstyle inside it to itself.
+            end = group_end(latex, position)
+            width += estimate_width(latex[position + 1 : end - 1], scale)
+            position = end
+            continue
+        if ch == "}":
             position += 1
             continue
-        default = 0.5 if ch.isdigit() else 0.62
+        default = 0.5 if ch.isdigit() else LETTER_WIDTHS.get(ch, 0.62)
         width += CHAR_WIDTHS.get(ch, default) * scale
         position += 1
     return width
@@ -639,6 +774,88 @@ def estimate_width(latex: str, scale: float = 1.0) -> float:
 #: Widest formula (em) a report puts on one line: the 10 pt article's text width is
 #: 34.5 em; the rest is the margin an estimate needs.
 LINE_BUDGET = 30.0
+
+
+#: What opens and closes a group that a line must not break inside, besides braces.
+DELIMITER_OPEN = re.compile(r"\\left(?![A-Za-z])|\\begin\{")
+DELIMITER_CLOSE = re.compile(r"\\right(?![A-Za-z])|\\end\{")
+
+
+def top_terms(latex: str) -> list[str]:
+    r"""``latex`` cut before each ``+`` or ``-`` that joins terms at its top level (never
+    inside braces, ``\left...\right`` or an environment); each later piece keeps its sign.
+
+    >>> top_terms(r"a_{1} + \cdots - \eta \left(b + c\right)")
+    ['a_{1}', '+ \\cdots', '- \\eta \\left(b + c\\right)']
+    """
+    pieces, depth, start, position = [], 0, 0, 0
+    while position < len(latex):
+        if DELIMITER_OPEN.match(latex, position):
+            depth += 1
+        elif DELIMITER_CLOSE.match(latex, position):
+            depth -= 1
+        ch = latex[position]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith((" + ", " - "), position) and position > start:
+            pieces.append(latex[start:position])
+            start = position + 1
+            position += 3
+            continue
+        position += 1
+    pieces.append(latex[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def side_pieces(relation: str, latex: str, width: float) -> list[str]:
+    r"""One side of an equation after ``relation`` as pieces for :func:`packed_rows`:
+    whole when it fits ``width`` em, else cut into its top-level terms.
+
+    >>> side_pieces("=", "a + b", 30.0), side_pieces("=", "a + b", 1.0)
+    (['= a + b'], ['= a', '+ b'])
+    """
+    whole = f"{relation} {latex}".strip()
+    if estimate_width(whole) <= width:
+        return [whole]
+    terms = top_terms(latex)
+    return [f"{relation} {terms[0]}".strip(), *terms[1:]]
+
+
+def packed_rows(
+    lead: str, pieces: Sequence[str], width: float = LINE_BUDGET, indent: str = r"\quad"
+) -> str:
+    r"""Rows of an ``align*`` holding ``lead`` (the left side and its ``&``) followed by
+    ``pieces``, as many to a row as fit ``width`` em: a row that would overflow ends and
+    the next starts under the ``&``, indented by ``\quad`` unless it starts with a
+    relation. A piece wider than the line gets a row of its own.
+
+    >>> print(packed_rows("z &", ["= a", "+ b", "= c"], width=4.5))
+    z &= a + b \\ &= c
+    >>> print(packed_rows("z &", ["= mmmmm", "+ mmmmm"], width=7))
+    z &= mmmmm \\ &\quad + mmmmm
+    """
+    lead_width = estimate_width(lead.replace("&", ""))
+    rows: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current} {piece}".strip()
+        if current and lead_width + estimate_width(candidate) > width:
+            rows.append(current)
+            current = piece
+        else:
+            current = candidate
+    rows.append(current)
+    lines = []
+    for position, row in enumerate(rows):
+        if position == 0:
+            lines.append(f"{lead}{row}")
+        elif row.startswith(("=", r"\neq", "<", ">", r"\leq", r"\geq")):
+            lines.append(f"&{row}")
+        else:
+            lines.append(rf"&{indent} {row}")
+    return r" \\ ".join(lines)
 
 
 #: LaTeX for the padded-input position read by output ``i`` at tap ``k``, per index base.
@@ -703,10 +920,30 @@ def entries_align(step: Any, index_base: int = 0, max_entries: int = 4, max_term
         left, relation, right, where = row
         tag = rf"\tag*{{entry {where}}}"
         if split:
-            lines.append(rf"&{left} \notag \\ &\quad {relation} {right} {tag}")
+            lines.append(split_sides(left, relation, right) + f" {tag}")
         else:
             lines.append(rf"{left} &{relation} {right} {tag}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def split_sides(left: str, relation: str, right: str) -> str:
+    r"""``left`` on one row and ``relation right`` under it; a side too wide for the line
+    goes on as many rows as it needs, broken between its terms.
+
+    >>> print(split_sides("a + b", "=", "c"))
+    &a + b \notag \\ &\quad = c
+    """
+    left_rows = packed_rows("&", side_pieces("", left, LINE_BUDGET), LINE_BUDGET, r"\qquad")
+    right_rows = packed_rows(
+        r"&\quad ", side_pieces(relation, right, LINE_BUDGET - 1), LINE_BUDGET, r"\qquad"
+    )
+    return left_rows.replace(r" \\ ", r" \notag \\ ") + r" \notag \\ " + right_rows
+
+
+def fitted_terms(expr: Expr, names: dict[sympy.Symbol, str], max_terms: int, width: float) -> str:
+    """``expr`` with its sums elided further (to two terms at the least) until it fits
+    ``width`` em."""
+    return fitted(lambda terms: terms_latex(expr, names, terms), max_terms, width)
 
 
 def single_sides(step: Any, index_base: int, max_entries: int, max_terms: int) -> str:
@@ -720,8 +957,12 @@ def single_sides(step: Any, index_base: int, max_entries: int, max_terms: int) -
             lines.append(r"&\;\;\vdots \notag")
             continue
         label = step.labels[i] if i < len(step.labels) else (i,)
-        body = terms_latex(step.lhs[i], names, max_terms)
-        lines.append(rf"&{body} \tag*{{entry {label_latex(label, index_base)}}}")
+        body = fitted_terms(step.lhs[i], names, max_terms, LINE_BUDGET)
+        rows = packed_rows("&", side_pieces("", body, LINE_BUDGET), LINE_BUDGET, r"\qquad")
+        lines.append(
+            rows.replace(r" \\ ", r" \notag \\ ")
+            + rf" \tag*{{entry {label_latex(label, index_base)}}}"
+        )
     return (
         "Both sides come out as the identical expression, so each entry is shown once:\n"
         "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
@@ -767,7 +1008,7 @@ def step_details(step: Any, index_base: int = 0) -> str:
     if pattern is not None:
         parts.append(
             r"The tie pattern (entry $(i,j)$ of $T$ shows the weight it holds, $0$ where it "
-            rf"is no parameter): \[ T = {matrix_latex(pattern, 6, 6, index_base)} \]"
+            rf"is no parameter): \[ T = {matrix_latex(pattern, 6, 6, index_base, width=LINE_BUDGET - 2)} \]"
         )
     tie_sets = step.details.get("tie sets")
     if tie_sets:

@@ -74,14 +74,24 @@ class SymconvPrinter(LatexPrinter):
     def _print_TwoDimensionalProof(self, proof: Any) -> str:
         return self._print_GeneralProof(proof)
 
+    @property
+    def width(self) -> float | None:
+        """The line a formula must fit on a page (em); a notebook's display has no page
+        width, so there the limits on entries alone apply."""
+        return None if self._settings["display"] else parts.LINE_BUDGET
+
     def _print_BandedMatrix(self, matrix: Any) -> str:
-        body = parts.matrix_latex(matrix, 8, 8, self.index_base)
+        body = parts.matrix_latex(matrix, 8, 8, self.index_base, width=self.width)
         return rf"$\displaystyle {body}$" if self._settings["display"] else body
 
     def _print_Derivation(self, derivation: Any) -> str:
         # The outputs as one equation; the whole derivation as a document is the
         # report's (symconv.report), which sits above this layer.
-        body = rf"z = {parts.vector_latex(list(derivation.outputs), index_base=self.index_base)}"
+        width = None if self.width is None else self.width - 2
+        outputs = parts.vector_latex(
+            list(derivation.outputs), index_base=self.index_base, width=width
+        )
+        body = rf"z = {outputs}"
         return rf"$\displaystyle {body}$" if self._settings["display"] else rf"\[ {body} \]"
 
 
