@@ -1026,8 +1026,8 @@ def general_tied(text: str) -> None:
     """'For the loss l = sum_i g_i y_i of the layer y = T(w) x: dl/dw_q =
     sum_i g_i x_{i s + q d - p} (taps in range), and this is the sum of the untied
     gradients dl/dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p} of w_q.'"""
-    says("dell / dw_q = sum_i g_i x_{i s + q d - p} (taps in range)", text)
-    says("dell / dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p} of w_q", text)
+    says("d\u2113 / dw_q = sum_i g_i x_{i s + q d - p} (taps in range)", text)
+    says("d\u2113 / dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p} of w_q", text)
     for m, n, s, d, p in sizes_1d():
         x, w = v("x", m), v("w", n)
         z = conv1d(x, w, stride=s, padding=p, dilation=d)
@@ -1054,7 +1054,7 @@ def general_input(text: str) -> None:
     """'dl/dx_r = sum_i T_ir g_i = (T^T g)_r. Summed over the outputs first, only
     i = (r - k d + p)/s with s | r - k d + p remains; for s = d = 1, p = 0 it is the full
     cross-correlation of g (length m - n + 1) with the flipped kernel w_{n-1-k}.'"""
-    says("dell / dx_r = sum_i T_ir g_i", text)
+    says("d\u2113 / dx_r = sum_i T_ir g_i", text)
     says("only i = (r - k d + p)/s with s | r - k d + p remains", text)
     says("for s = d = 1, p = 0 it is the full cross-correlation of g (length m - n + 1)", text)
     for m, n, s, d, p in sizes_1d():

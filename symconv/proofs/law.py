@@ -43,6 +43,7 @@ TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"\\circ(?![A-Za-z])", "\u2218"),
     (r"\\math(?:bb|sf|rm|bf)\s*(?:\{(\w+)\}|(\w))", r"\1\2"),
     (r"\\partial\s*", "d"),
+    (r"\\ell(?![A-Za-z])", "\u2113"),
     (r"_\{(\w+)\}", r"_\1"),
     (r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2 "),
     (r"(\w)\\(sum|prod|lfloor|lceil)(?![A-Za-z])", r"\1 \\\2"),
