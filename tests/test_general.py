@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sympy
-from sympy import KroneckerDelta, Sum, Symbol, floor
+from sympy import KroneckerDelta, Sum, floor
 
 from symconv import (
     conv1d,
@@ -49,12 +49,9 @@ from symconv.summation import Iverson, indexed_to_symbols, instantiate
 
 ONE = proof_symbols(1)
 TWO = proof_symbols(2)
-m, n, s, d, p = ONE.m[0], ONE.n[0], ONE.s[0], ONE.d[0], ONE.p[0]
+m, n, s, d, p = ONE.m[0], ONE.n[0], ONE.s[0], ONE.d[0], ONE.p_both[0]
 i, j, k, q, r = ONE.i[0], ONE.j[0], ONE.k[0], ONE.q[0], ONE.r[0]
-p_l, p_r = (
-    Symbol("p_l", integer=True, nonnegative=True),
-    Symbol("p_r", integer=True, nonnegative=True),
-)
+p_l, p_r = ONE.p_l[0], ONE.p_r[0]  # the paddings before and after; p is p_l = p_r
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +141,7 @@ def test_the_output_length_is_the_issue_formula() -> None:
 
 def test_the_banded_product_claims_the_sliding_sum_over_in_range_taps() -> None:
     claim = prove_banded_product().claims[0][1]
-    c = i * s + k * d - p
+    c = i * s + k * d - p_l
     assert claim == Sum(ONE.w[k] * ONE.x[c] * Iverson((c >= 0) & (c <= m - 1)), (k, 0, n - 1))
 
 
@@ -154,10 +151,10 @@ def test_the_banded_product_claims_the_sliding_sum_over_in_range_taps() -> None:
 @pytest.mark.parametrize(
     "length, failing",
     [
-        (floor((m + p_l + p_r - d * (n - 1)) / s) + 1, "count the outputs"),  # no "- 1"
-        (floor((m + p_l + p_r - d * n) / s) + 1, "count the outputs"),  # d*n, not d*(n-1)
-        (floor((m + p_l + p_r - d * (n - 1) - 1) / s), "count the outputs"),  # no "+ 1"
-        ((m + p_l + p_r - d * (n - 1) - 1) / s + 1, "count the outputs"),  # no floor
+        (floor((m + p_l + p_r - d * (n - 1)) / s) + 1, "the claimed closed form"),  # no "- 1"
+        (floor((m + p_l + p_r - d * n) / s) + 1, "the claimed closed form"),  # d*n, not d*(n-1)
+        (floor((m + p_l + p_r - d * (n - 1) - 1) / s), "the claimed closed form"),  # no "+ 1"
+        ((m + p_l + p_r - d * (n - 1) - 1) / s + 1, "the claimed closed form"),  # no floor
     ],
 )
 def test_a_wrong_length_bound_fails(length: sympy.Expr, failing: str) -> None:
@@ -180,7 +177,7 @@ def test_an_overcount_fails_where_the_last_output_does_not_fit() -> None:
 
 
 def test_a_wrong_index_shift_fails_symbolically_and_concretely() -> None:
-    proof = prove_banded_product(column=i * s + k * d - p + 1)
+    proof = prove_banded_product(column=i * s + k * d - p_l + 1)
     assert proof.holds is False
     assert proof.first_failure is not None and proof.first_failure.name == "sifting over j"
     assert proof.first_failure.mismatch is not None
@@ -189,12 +186,12 @@ def test_a_wrong_index_shift_fails_symbolically_and_concretely() -> None:
 
 
 def test_forgetting_the_dilation_fails() -> None:
-    assert prove_banded_product(column=i * s + k - p).holds is False
+    assert prove_banded_product(column=i * s + k - p_l).holds is False
 
 
 def test_a_missing_tie_fails() -> None:
     def missing_first_row(i_, j_, q_):  # drops the tie of output 0
-        return KroneckerDelta(j_[0], i_[0] * s + q_[0] * d - p) * (1 - KroneckerDelta(i_[0], 0))
+        return KroneckerDelta(j_[0], i_[0] * s + q_[0] * d - p_l) * (1 - KroneckerDelta(i_[0], 0))
 
     proof = prove_tied_gradient(tie=missing_first_row)
     assert proof.holds is False
@@ -243,8 +240,8 @@ def test_a_wrong_2d_length_fails() -> None:
     right = two_sided_length(TWO, 0)
     proof = prove_output_length(2, length=(right, two_sided_length(TWO, 1) + 1))
     assert proof.holds is False
-    assert proof.step("count the outputs (axis 1)").holds
-    assert not proof.step("count the outputs (axis 2)").holds
+    assert proof.step("the claimed closed form (axis 1)").holds
+    assert not proof.step("the claimed closed form (axis 2)").holds
 
 
 def test_a_step_whose_rule_cheats_is_caught_at_the_instances() -> None:
@@ -300,7 +297,7 @@ GRID = [
 
 def at(values: tuple[int, int, int, int, int], **indices: int) -> dict[sympy.Expr, int]:
     mm, nn, ss, dd, pp = values
-    case = {m: mm, n: nn, s: ss, d: dd, p: pp}
+    case = {m: mm, n: nn, s: ss, d: dd, p_l: pp, p_r: pp}
     case[ONE.L[0]] = int(ONE.length(0).subs(case))
     case.update({getattr(ONE, name)[0]: value for name, value in indices.items()})
     return case
@@ -365,7 +362,8 @@ def test_the_2d_statement_instantiates_to_conv2d(proof_2d: GeneralProof) -> None
     values = dict(zip(TWO.m, (4, 3), strict=True))
     values.update(zip(TWO.n, (2, 2), strict=True))
     values.update(zip(TWO.s, (2, 1), strict=True))
-    values.update(zip(TWO.p, (1, 0), strict=True))
+    values.update(zip(TWO.p_l, (1, 0), strict=True))
+    values.update(zip(TWO.p_r, (1, 0), strict=True))
     values.update(zip(TWO.d, (1, 2), strict=True))
     for u, v in itertools.product(range(expected.rows), range(expected.cols)):
         case = {**values, TWO.i[0]: u, TWO.i[1]: v}
@@ -419,9 +417,10 @@ def test_breakable_lets_code_names_wrap() -> None:
 
 def test_all_proofs_compile_without_overfull_lines(pdflatex: str, tmp_path: Path) -> None:
     proofs = all_proofs()
-    # Theorems 1-5, the 2-D identities, the convolution theorem and the four of
-    # equivariance and its companions.
-    assert len(proofs) == 11 and all(proof.holds for proof in proofs)
+    # Theorems 1-5, the 2-D identities, the convolution theorem, the four of
+    # equivariance and its companions, grouped channels and the two of the transposed
+    # convolution.
+    assert len(proofs) == 14 and all(proof.holds for proof in proofs)
     sections = [general_proof_latex(proof, heading="section*") for proof in proofs]
     path = write_output(tmp_path / "general.tex", document("For all sizes", sections))
     pdf = compile_pdf(path)
@@ -431,7 +430,7 @@ def test_all_proofs_compile_without_overfull_lines(pdflatex: str, tmp_path: Path
 
 
 def test_a_failed_proof_compiles_too(pdflatex: str, tmp_path: Path) -> None:
-    proof = prove_banded_product(column=i * s + k * d - p + 1)
+    proof = prove_banded_product(column=i * s + k * d - p_l + 1)
     path = write_output(tmp_path / "failed.tex", document("Failed", [proof.to_latex()]))
     compile_pdf(path)
     log = path.with_suffix(".log").read_text(errors="replace")

@@ -15,7 +15,8 @@ from sympy import (
 
 from symconv.core.vectors import symbolic_vector
 from symconv.general.layer import Case, Layer
-from symconv.general.theorem import describe_case
+from symconv.general.rules import substitute, substitution_law
+from symconv.general.theorem import derive, describe_case
 from symconv.ops.banded import BandedMatrix, band
 from symconv.ops.conv2d import band2d, conv2d, conv2d_grads
 from symconv.ops.gradients import conv1d_grads
@@ -26,42 +27,41 @@ from symconv.summation import (
     instantiate,
 )
 
-#: Concrete layers every theorem is instantiated at: (m, n, s, d, p) per axis.
-SIZES_1D: tuple[tuple[int, int, int, int, int], ...] = (
-    (5, 3, 1, 1, 0),
-    (7, 3, 2, 1, 1),
-    (6, 2, 2, 2, 2),
+#: Concrete layers every theorem is instantiated at: (m, n, s, d, p_l, p_r) per axis. The
+#: paddings are two-sided on purpose: none, more after than before, more before than after.
+SIZES_1D: tuple[tuple[int, int, int, int, int, int], ...] = (
+    (5, 3, 1, 1, 0, 0),
+    (7, 3, 2, 1, 1, 2),
+    (6, 2, 2, 2, 2, 0),
 )
 
 
 SIZES_2D: tuple[tuple[tuple[int, int], ...], ...] = (
-    ((3, 4), (2, 2), (1, 2), (1, 1), (0, 1)),
-    ((4, 3), (2, 2), (2, 1), (1, 2), (1, 0)),
+    ((3, 4), (2, 2), (1, 2), (1, 1), (0, 1), (1, 0)),
+    ((4, 3), (2, 2), (2, 1), (1, 2), (1, 0), (0, 2)),
 )
 
 
-def size_grid(layer: Layer) -> list[dict[Symbol, int]]:
+def _with_lengths(layer: Layer, values: dict[Expr, int]) -> dict[Expr, int]:
+    for a in layer.axes:
+        values[layer.L[a]] = int(layer.length(a).subs(values))
+    return values
+
+
+def size_grid(layer: Layer) -> list[dict[Expr, int]]:
     """The sizes of :data:`SIZES_1D` or :data:`SIZES_2D` as substitutions, ``L`` included."""
-    grid = []
     rows: Iterable[Sequence[Sequence[int]]]
     if layer.dims == 1:
         rows = [[(v,) for v in row] for row in SIZES_1D]
     else:
         rows = SIZES_2D
-    for m, n, s, d, p in rows:
-        values: dict[Symbol, int] = {}
-        for a in layer.axes:
-            values.update(
-                {
-                    layer.m[a]: m[a],
-                    layer.n[a]: n[a],
-                    layer.s[a]: s[a],
-                    layer.d[a]: d[a],
-                    layer.p[a]: p[a],
-                }
-            )
-            values[layer.L[a]] = int(layer.length(a).subs(values))
-        grid.append(values)
+    symbols = (layer.m, layer.n, layer.s, layer.d, layer.p_l, layer.p_r)
+    grid = []
+    for row in rows:
+        values: dict[Expr, int] = {
+            v[a]: sizes[a] for v, sizes in zip(symbols, row, strict=True) for a in layer.axes
+        }
+        grid.append(_with_lengths(layer, values))
     return grid
 
 
@@ -69,9 +69,10 @@ def resized(
     layer: Layer, grid: Sequence[Case], **per_axis: Callable[[Case, int], int]
 ) -> list[dict[Expr, int]]:
     """The grid with some sizes replaced on every axis (``stride=lambda sizes, axis: 1``;
-    keys ``stride``, ``dilation``, ``padding``) and the output lengths ``L`` recomputed,
-    so a specialisation (valid padding, ``s = d = 1``...) is checked at every size."""
-    names = {"stride": layer.s, "dilation": layer.d, "padding": layer.p}
+    keys ``stride``, ``dilation``, ``padding``, the last setting ``p_l = p_r``) and the
+    output lengths ``L`` recomputed, so a specialisation (no padding, ``s = d = 1``...) is
+    checked at every size."""
+    names = {"stride": (layer.s,), "dilation": (layer.d,), "padding": (layer.p_l, layer.p_r)}
     unknown = sorted(set(per_axis) - set(names))
     if unknown:
         raise TypeError(f"resized takes {sorted(names)}, got {unknown}")
@@ -79,12 +80,49 @@ def resized(
     for sizes in grid:
         values = dict(sizes)
         for name, value in per_axis.items():
-            for a in layer.axes:
-                values[names[name][a]] = value(sizes, a)
-        for a in layer.axes:
-            values[layer.L[a]] = int(layer.length(a).subs(values))
-        changed.append(values)
+            for symbols in names[name]:
+                for a in layer.axes:
+                    values[symbols[a]] = value(sizes, a)
+        changed.append(_with_lengths(layer, values))
     return changed
+
+
+def specialise(
+    name: str,
+    before: Expr,
+    values: Mapping[Expr, Expr],
+    cases: Sequence[Case] = (),
+    *,
+    after: Expr | None = None,
+) -> Step:
+    """The step ``before = before.subs(values)``, the substitution shown as one: its law
+    reads "substitute s = d = 1, p_l = p_r = 0" (the values themselves) and its details
+    carry the substitution. ``after`` (default the substituted ``before``) is the right
+    side as the reader should see it, which the substitution must reach.
+
+    >>> from symconv.general.layer import proof_symbols
+    >>> layer = proof_symbols()
+    >>> step = specialise("no padding", layer.length(0), layer.padded(lambda a: 0))
+    >>> step.holds, str(step.law), step.rhs[0]
+    (True, 'substitute p_l = p_r = 0', floor((-d*(n - 1) + m - 1)/s) + 1)
+    >>> step.details["substitution"]
+    {p_l: 0, p_r: 0}
+    """
+    substitution = dict(values)
+    result = before.subs(substitution)
+    step = derive(
+        name,
+        before,
+        result if after is None else after,
+        substitute(substitution),
+        "specialise",
+        cases,
+    )
+    return dataclasses.replace(
+        step,
+        law=substitution_law(substitution),
+        details={**step.details, "substitution": substitution},
+    )
 
 
 def _spread(last: int) -> list[int]:
@@ -152,13 +190,16 @@ def concrete_arrays(layer: Layer, sizes: Case) -> tuple[Matrix, Matrix, Matrix]:
 
 
 def options(layer: Layer, sizes: Case) -> dict[str, Any]:
-    """Stride, padding and dilation for the concrete functions: ints in 1-D, pairs in 2-D."""
+    """Stride, padding and dilation for the concrete functions: ints in 1-D, pairs in 2-D;
+    the padding as ``(before, after)`` on each axis."""
 
     def value(symbols: tuple[Symbol, ...]) -> Any:
         values = tuple(sizes[v] for v in symbols)
         return values[0] if layer.dims == 1 else values
 
-    return {"stride": value(layer.s), "padding": value(layer.p), "dilation": value(layer.d)}
+    pairs = tuple((sizes[u], sizes[v]) for u, v in zip(layer.p_l, layer.p_r, strict=True))
+    padding = pairs[0] if layer.dims == 1 else pairs
+    return {"stride": value(layer.s), "padding": padding, "dilation": value(layer.d)}
 
 
 def reference_outputs(layer: Layer, sizes: Case, x: Matrix, w: Matrix, **extra: Any) -> Matrix:

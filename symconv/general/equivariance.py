@@ -1,8 +1,8 @@
 """Theorems: equivariance to translation and its companions, for all sizes at once.
 
 With symbolic input length ``m``, kernel length ``n``, stride ``s``, dilation ``d`` and
-padding ``p`` (output ``i`` reads ``x`` at ``i*s + k*d - p``, a tap outside ``0..m-1``
-reads a padding zero):
+paddings ``p_l`` before and ``p_r`` after the input (output ``i`` reads ``x`` at
+``i*s + k*d - p_l``, a tap outside ``0..m-1`` reads a padding zero):
 
 * :func:`prove_translation_equivariance`: with no padding, shifting the input by ``tau*s``
   (``tau*s`` new entries ``u`` entering at the left) shifts the outputs by ``tau``,
@@ -13,7 +13,7 @@ reads a padding zero):
 * :func:`prove_dilated_is_zero_inserted`: the dilated convolution is the convolution with
   the zero-inserted kernel ``w^(d)_r = sum_k w_k [r = k d]``;
 * :func:`prove_tied_is_convolution`: a locally connected layer with ``W_{i,k} = w_k`` is the
-  convolution, and ``d(z^W_i - z_i)/dx_{i s + q d - p} = (W_{i,q} - w_q) [in range]``: the
+  convolution, and ``d(z^W_i - z_i)/dx_{i s + q d - p_l} = (W_{i,q} - w_q) [in range]``: the
   two agree for every ``x`` exactly when the weights are tied on every tap that reads
   the input.
 
@@ -106,7 +106,7 @@ def prove_translation_equivariance(
     True
     """
     layer = proof_symbols(1)
-    (m,), (n,), (s,), (d,), (p,), (L,) = layer.m, layer.n, layer.s, layer.d, layer.p, layer.L
+    (m,), (n,), (s,), (d,), (L,) = layer.m, layer.n, layer.s, layer.d, layer.L
     (i,), (k,) = layer.i, layer.k
     tau = Symbol("tau", integer=True, positive=True)
     moved = tau if shift is None else sympy.sympify(shift, strict=True)
@@ -114,7 +114,7 @@ def prove_translation_equivariance(
     sigma = moved * s
     x, w = layer.x, layer.w
     shifted, u = IndexedBase("x'"), IndexedBase("u")
-    valid = {p: 0}
+    valid = layer.padded(lambda a: 0)
     length = layer.length(0).subs(valid)
     facts = [f.subs(valid) for f in layer.facts]
 
@@ -236,11 +236,11 @@ def prove_translation_equivariance(
             ),
         ),
     ]
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Equivariance to translation",
         statement=(
-            r"With no padding ($p = 0$), let $x'_j = x_{j - \tau s}$ for "
+            r"With no padding ($p_l = p_r = 0$), let $x'_j = x_{j - \tau s}$ for "
             r"$\tau s \le j \le m - 1$ and $x'_j = u_j$ (entries that entered) for "
             r"$0 \le j \le \tau s - 1$. Then $z'_i = z_{i - \tau}$ for "
             r"$\tau \le i \le L - 1$, and for no other $i$: the outputs $i < \tau$ of $x'$ "
@@ -250,7 +250,7 @@ def prove_translation_equivariance(
         steps=steps,
         assumptions=(
             *tex,
-            r"$p = 0$ (valid), and $\tau \in \mathbb{Z}_{\ge 1}$ with $\tau s \le m - 1$",
+            r"$p_l = p_r = 0$ (valid), and $\tau \in \mathbb{Z}_{\ge 1}$ with $\tau s \le m - 1$",
         ),
         claims=((z_shifted, z_earlier),),
         definitions=((shifted[layer.j[0]], meaning(layer.j[0])),),
@@ -263,7 +263,7 @@ def prove_translation_equivariance(
 def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
     """Theorem: the strided output ``i`` is the stride-1 output ``t = i*s`` (eq. 9.8 is
     eq. 9.7 read at ``i s``); the kept outputs ``0 <= i <= L_s - 1`` all exist among the
-    ``L_1 = m + 2p - d(n-1)`` stride-1 ones, and output ``L_s`` would not.
+    ``L_1 = m + p_l + p_r - d(n-1)`` stride-1 ones, and output ``L_s`` would not.
 
     ``kept`` is the claimed stride-1 index of strided output ``i`` (default ``i*s``).
 
@@ -273,11 +273,11 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
     'eq. 9.8 is eq. 9.7 at t = i s'
     """
     layer = proof_symbols(1)
-    (m,), (s,), (d,), (p,) = layer.m, layer.s, layer.d, layer.p
+    (m,), (s,), (d,), (p_l,) = layer.m, layer.s, layer.d, layer.p_l
     (i,), (k,), (t,) = layer.i, layer.k, layer.t
     index = i * s if kept is None else kept
     room = layer.room(0)
-    unit = layer.sliding(layer.w[k], layer.x, (t,), (m,), column=(t + k * d - p,))
+    unit = layer.sliding(layer.w[k], layer.x, (t,), (m,), column=(t + k * d - p_l,))
     strided = layer.sliding(layer.w[k], layer.x, (i,), (m,))
     cases = [{**c, t: c[i] * c[s]} for c in cases_for(layer, {"i": "L"})]
     steps = [
@@ -286,7 +286,7 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
             unit,
             strided,
             substitute({t: index}),
-            r"substitute $t = i s$ in $z^{(1)}_t = \sum_k w_k\, \tilde x_{t + k d - p}$",
+            r"substitute $t = i s$ in $z^{(1)}_t = \sum_k w_k\, \tilde x_{t + k d - p_l}$",
             cases,
         ),
         step(
@@ -295,7 +295,7 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
             sympy.S.One,
             refine_with({i: (0, floor(room / s))}, layer.facts),
             r"$i s \le y \iff i \le \lfloor y/s \rfloor$ for integers: the stride-1 output "
-            r"$i s$ lies in $0, \ldots, L_1 - 1$ with $L_1 - 1 = m + 2p - d(n-1) - 1$",
+            r"$i s$ lies in $0, \ldots, L_1 - 1$ with $L_1 - 1 = m + p_l + p_r - d(n-1) - 1$",
             cases,
         ),
         step(
@@ -310,7 +310,7 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
 
     def subsampled(sizes: Case) -> Matrix:
         x, w, _ = concrete_arrays(layer, sizes)
-        every = conv1d(x, w, padding=sizes[p], dilation=sizes[d])
+        every = conv1d(x, w, padding=options(layer, sizes)["padding"], dilation=sizes[d])
         return Matrix(list(every)[:: sizes[s]])
 
     steps.append(
@@ -320,15 +320,16 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
             "i",
             strided,
             subsampled,
-            "symconv.conv1d(x, w, padding=p, dilation=d)[::s] at concrete sizes",
+            "symconv.conv1d(x, w, padding=(p_l, p_r), dilation=d)[::s] at concrete sizes",
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="A strided convolution is the convolution subsampled",
         statement=(
-            r"$z^{(s)}_i = \sum_k w_k\, \tilde x_{i s + k d - p} = z^{(1)}_{i s}$ "
-            r"for $0 \le i \le L_s - 1$, $L_s = \lfloor (m + 2p - d(n-1) - 1)/s \rfloor + 1$: "
+            r"$z^{(s)}_i = \sum_k w_k\, \tilde x_{i s + k d - p_l} = z^{(1)}_{i s}$ "
+            r"for $0 \le i \le L_s - 1$, "
+            r"$L_s = \lfloor (m + p_l + p_r - d(n-1) - 1)/s \rfloor + 1$: "
             r"the stride-1 convolution with the same zeros, every $s$-th output kept."
         ),
         steps=steps,
@@ -354,13 +355,13 @@ def prove_dilated_is_zero_inserted(
     False
     """
     layer = proof_symbols(1)
-    (m,), (n,), (s,), (d,), (p,) = layer.m, layer.n, layer.s, layer.d, layer.p
+    (m,), (n,), (s,), (d,), (p_l,) = layer.m, layer.n, layer.s, layer.d, layer.p_l
     (i,), (k,) = layer.i, layer.k
     r = Symbol("r", integer=True)
     place = inserted if inserted is not None else (lambda k_: k_ * d)
     spread = IndexedBase("w^{(d)}")
     x, w = layer.x, layer.w
-    tap = i * s + r - p
+    tap = i * s + r - p_l
 
     def meaning(r_: Expr) -> Expr:
         return layer.total(w[k] * KroneckerDelta(r_, place(k)), (k,), (n - 1,))
@@ -370,7 +371,7 @@ def prove_dilated_is_zero_inserted(
     summand = bracket(w[k] * KroneckerDelta(r, place(k)) * x[tap], between(tap, 0, m - 1))
     distributed = Sum(summand, (k, 0, n - 1), (r, 0, d * (n - 1)))
     swapped = Sum(summand, (r, 0, d * (n - 1)), (k, 0, n - 1))
-    at_tap = i * s + place(k) - p
+    at_tap = i * s + place(k) - p_l
     sifted = layer.total(
         bracket(
             w[k] * x[at_tap],
@@ -420,7 +421,7 @@ def prove_dilated_is_zero_inserted(
             dilated,
             refine_with({}, layer.facts),
             r"for $0 \le k \le n - 1$: $0 \le k d \le d(n - 1)$, so the bracket is $1$, and "
-            r"tap $k$ reads $\tilde x_{i s + k d - p}$: the dilated convolution",
+            r"tap $k$ reads $\tilde x_{i s + k d - p_l}$: the dilated convolution",
             cases,
         ),
     ]
@@ -428,7 +429,7 @@ def prove_dilated_is_zero_inserted(
     def zero_inserted_outputs(sizes: Case) -> Matrix:
         x_, w_, _ = concrete_arrays(layer, sizes)
         kernel = zero_inserted(list(w_), sizes[d])
-        return conv1d(x_, kernel, stride=sizes[s], padding=sizes[p])
+        return conv1d(x_, kernel, stride=sizes[s], padding=options(layer, sizes)["padding"])
 
     steps.append(
         concrete_step(
@@ -437,16 +438,16 @@ def prove_dilated_is_zero_inserted(
             "i",
             dilated,
             zero_inserted_outputs,
-            "symconv.conv1d of x with the dilated kernel (stride s, padding p) at concrete sizes",
+            "symconv.conv1d of x with the dilated kernel (stride s, padding (p_l, p_r)) at concrete sizes",
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="A dilated convolution is the convolution with zeros in its kernel",
         statement=(
             r"With $w^{(d)}_r = \sum_k w_k [r = k d]$ for $0 \le r \le d(n-1)$ ($d - 1$ zeros "
-            r"between taps): $\sum_r w^{(d)}_r\, \tilde x_{i s + r - p} = "
-            r"\sum_k w_k\, \tilde x_{i s + k d - p}$, the convolution with dilation $d$."
+            r"between taps): $\sum_r w^{(d)}_r\, \tilde x_{i s + r - p_l} = "
+            r"\sum_k w_k\, \tilde x_{i s + k d - p_l}$, the convolution with dilation $d$."
         ),
         steps=steps,
         assumptions=tex,
@@ -482,9 +483,9 @@ def combine_sums(expr: Expr) -> Expr:
 
 
 def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None) -> GeneralProof:
-    """Theorem: a locally connected layer ``z^W_i = sum_k W_{i,k} x~_{i s + k d - p}`` with
+    """Theorem: a locally connected layer ``z^W_i = sum_k W_{i,k} x~_{i s + k d - p_l}`` with
     ``W_{i,k} = w_k`` is the convolution; and
-    ``d(z^W_i - z_i)/dx_{i s + q d - p} = (W_{i,q} - w_q) [0 <= i s + q d - p <= m - 1]``,
+    ``d(z^W_i - z_i)/dx_{i s + q d - p_l} = (W_{i,q} - w_q) [0 <= i s + q d - p_l <= m - 1]``,
     so the two agree for every ``x`` exactly when ``W_{i,q} = w_q`` on every tap that reads
     the input (tying is exactly this constraint).
 
@@ -526,7 +527,7 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
             combined,
             Rule("combine_sums", combine_sums),
             r"two sums over the same range are one sum: "
-            r"$z^W_i - z_i = \sum_k (W_{i,k} - w_k)\, \tilde x_{i s + k d - p}$",
+            r"$z^W_i - z_i = \sum_k (W_{i,k} - w_k)\, \tilde x_{i s + k d - p_l}$",
         ),
         step(
             r"differentiate the difference by $x_r$",
@@ -536,6 +537,7 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
             r"differentiate term by term: $\partial x_j / \partial x_r = \delta_{j,r}$",
         ),
         step(
+            # The name tests/test_equivariance.py looks the step up by; p is p_l.
             r"at the tap $r = i s + q d - p$",
             at_tap,
             coefficient,
@@ -544,7 +546,7 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
                 lambda e: refine_with({q: (0, n - 1)})(sift((k,))(sympy.expand(e))),
             ),
             r"sifting over $k$ ($d > 0$, so $k d = q d$ only at $k = q$), $q$ in range: the "
-            r"coefficient of $x_{i s + q d - p}$ in $z^W_i - z_i$ is $W_{i,q} - w_q$, so the "
+            r"coefficient of $x_{i s + q d - p_l}$ in $z^W_i - z_i$ is $W_{i,q} - w_q$, so the "
             r"outputs agree for every $x$ iff $W_{i,q} = w_q$ on each tap that reads the input",
             q_cases,
         ),
@@ -565,13 +567,13 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
             "symconv.locally_connected1d(x, [w, ..., w]) at concrete sizes",
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Tying a locally connected layer gives the convolution",
         statement=(
-            r"$\sum_k W_{i,k}\, \tilde x_{i s + k d - p} = \sum_k w_k\, \tilde x_{i s + k d - p}$ "
-            r"when $W_{i,k} = w_k$; and the coefficient of $x_{i s + q d - p}$ in the "
-            r"difference is $(W_{i,q} - w_q)\,[0 \le i s + q d - p \le m - 1]$, so the layers "
+            r"$\sum_k W_{i,k}\, \tilde x_{i s + k d - p_l} = \sum_k w_k\, \tilde x_{i s + k d - p_l}$ "
+            r"when $W_{i,k} = w_k$; and the coefficient of $x_{i s + q d - p_l}$ in the "
+            r"difference is $(W_{i,q} - w_q)\,[0 \le i s + q d - p_l \le m - 1]$, so the layers "
             r"agree for every $x$ exactly when $W_{i,q} = w_q$ on every tap that reads the "
             r"input."
         ),

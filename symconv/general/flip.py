@@ -8,9 +8,7 @@ from collections.abc import Sequence
 import sympy
 from sympy import (
     Expr,
-    KroneckerDelta,
     Matrix,
-    Mul,
 )
 
 from symconv.general.cases import (
@@ -22,9 +20,10 @@ from symconv.general.cases import (
     reference_outputs,
     resized,
     size_grid,
+    specialise,
 )
 from symconv.general.layer import CONV, Case, proof_symbols
-from symconv.general.rules import reverse_kernel, sift, substitute, swap
+from symconv.general.rules import reverse_kernel, sift, swap
 from symconv.general.theorem import (
     GeneralProof,
     assumptions_for,
@@ -34,7 +33,6 @@ from symconv.general.theorem import (
 )
 from symconv.proofs.proof import check
 from symconv.summation import (
-    between,
     bracket,
     indexed_to_symbols,
     instantiate,
@@ -45,9 +43,10 @@ def prove_flip(
     dims: int = 1, *, reversed_index: Expr | Sequence[Expr] | None = None
 ) -> GeneralProof:
     """Theorem 5: convolution, whose kernel index runs against the input index,
-    ``sum_k w_k x_{i*s + (n-1-k)*d - p}``, equals the cross-correlation with the reversed
-    kernel ``sum_k w_{n-1-k} x_{i*s + k*d - p}``; for ``s = d = 1``, ``p = n - 1`` it is
-    the text-book full convolution ``(x * w)_t = sum_j x_j w_{t-j}``.
+    ``sum_k w_k x_{i*s + (n-1-k)*d - p_l}``, equals the cross-correlation with the
+    reversed kernel ``sum_k w_{n-1-k} x_{i*s + k*d - p_l}``; for ``s = d = 1``,
+    ``p_l = p_r = n - 1`` it is the text-book full convolution
+    ``(x * w)_t = sum_j x_j w_{t-j}``.
 
     ``reversed_index`` is the claimed index of the reversed kernel (default ``n - 1 - k``).
 
@@ -56,16 +55,13 @@ def prove_flip(
     """
     layer = proof_symbols(dims)
     i, j, k, t = layer.i, layer.j, layer.k, layer.t
-    last_j = [m - 1 for m in layer.m]
-    last_k = [n - 1 for n in layer.n]
+    last_j, last_k = layer.last(layer.m), layer.last(layer.n)
     back = tuple(layer.n[x] - 1 - k[x] for x in layer.axes)
     claimed = as_columns(layer, reversed_index, back)
-    reversed_taps = tuple(i[x] * layer.s[x] + back[x] * layer.d[x] - layer.p[x] for x in layer.axes)
-    convolution_ = layer.sliding(layer.w[k], layer.x, i, layer.m, column=reversed_taps)
+    convolution_ = layer.sliding(layer.w[k], layer.x, i, layer.m, column=layer.tap(i, back))
     correlation = layer.sliding(layer.w[claimed], layer.x, i, layer.m)
-    full = {**{v: 1 for v in layer.s}, **{v: 1 for v in layer.d}}
-    full.update({layer.p[x]: layer.n[x] - 1 for x in layer.axes})
-    zero_extended = Mul(*[KroneckerDelta(t[x] - j[x], k[x]) for x in layer.axes])
+    full = {**{v: 1 for v in (*layer.s, *layer.d)}, **layer.padded(lambda x: layer.n[x] - 1)}
+    zero_extended = layer.delta([t[x] - j[x] for x in layer.axes], k)
     textbook = layer.total(
         layer.x[j] * layer.total(layer.w[k] * zero_extended, k, last_k), j, last_j
     )
@@ -76,7 +72,7 @@ def prove_flip(
         layer.w[k]
         * bracket(
             layer.x[tuple(t[x] - k[x] for x in layer.axes)],
-            *[between(t[x] - k[x], 0, layer.m[x] - 1) for x in layer.axes],
+            *layer.inside([t[x] - k[x] for x in layer.axes], layer.m),
         ),
         k,
         last_k,
@@ -113,13 +109,12 @@ def prove_flip(
             t_cases,
         ),
         derive("sift the input index", swapped, sifted, sift(j), "sifting", t_cases),
-        derive(
-            "at s = d = 1, p = n - 1 the convolution is the text-book one",
+        specialise(
+            r"at $s = d = 1$, $p_l = p_r = n - 1$ the convolution is the text-book one",
             convolution_,
-            sifted,
-            substitute(to_full),
-            "specialise",
+            to_full,
             t_cases,
+            after=sifted,
         ),
     ]
 
@@ -176,7 +171,7 @@ def prove_flip(
             labels=labels,
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Convolution = cross-correlation with the reversed kernel"
         + (" in 2-D" if dims == 2 else ""),

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sympy import (
     Derivative,
     Expr,
-    KroneckerDelta,
     Matrix,
-    Mul,
 )
 
 from symconv.general.cases import (
@@ -19,9 +17,10 @@ from symconv.general.cases import (
     reference_gradients,
     resized,
     size_grid,
+    specialise,
 )
 from symconv.general.layer import BAND, CONV, GRADS, Case, proof_symbols
-from symconv.general.rules import DIFFERENTIATE, refine_with, reverse_kernel, sift, substitute, swap
+from symconv.general.rules import DIFFERENTIATE, refine_with, reverse_kernel, sift, swap
 from symconv.general.theorem import GeneralProof, assumptions_for, derive, statement_for
 from symconv.ops.conv2d import conv2d
 from symconv.ops.sliding import conv1d
@@ -35,9 +34,9 @@ from symconv.summation import (
 
 def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> GeneralProof:
     """Theorem 4: ``dL/dx_r == sum_i T[i, r] g_i`` (``T^T g``); with the stride, the
-    sum over outputs keeps only ``i = (r - k*d + p)/s`` when ``s`` divides ``r - k*d + p``;
-    and for ``s = 1, d = 1, p = 0`` it is the full cross-correlation of ``g`` with the
-    flipped kernel.
+    sum over outputs keeps only ``i = (r - k*d + p_l)/s`` when ``s`` divides
+    ``r - k*d + p_l``; and for ``s = d = 1``, ``p_l = p_r = 0`` it is the full
+    cross-correlation of ``g`` with the flipped kernel.
 
     ``gradient`` is the claimed ``dL/dx_r`` (in ``r``, summing over ``i``); the default is
     ``sum_i T[i, r] g_i``.
@@ -48,35 +47,32 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
     """
     layer = proof_symbols(dims)
     i, j, k, r = layer.i, layer.j, layer.k, layer.r
-    last_i = [length - 1 for length in layer.L]
-    last_j = [m - 1 for m in layer.m]
-    last_k = [n - 1 for n in layer.n]
+    last_i, last_j, last_k = layer.last(layer.L), layer.last(layer.m), layer.last(layer.n)
     loss = layer.loss(layer.entry)
     transposed = layer.total(layer.entry(i, r) * layer.g[i], i, last_i)
     claimed = transposed if gradient is None else gradient
-    delta_jr = Mul(*[KroneckerDelta(j[x], r[x]) for x in layer.axes])
+    delta_jr = layer.delta(j, r)
     differentiated = layer.total(
         layer.g[i] * layer.total(delta_jr * layer.entry(i, j), j, last_j), i, last_i
     )
     sifted = layer.total(
-        layer.g[i]
-        * bracket(layer.entry(i, r), *[between(r[x], 0, layer.m[x] - 1) for x in layer.axes]),
+        layer.g[i] * bracket(layer.entry(i, r), *layer.inside(r, layer.m)),
         i,
         last_i,
     )
-    deltas_r = Mul(*[KroneckerDelta(r[x], c) for x, c in enumerate(layer.tap(i, k))])
+    deltas_r = layer.delta(r, layer.tap(i, k))
     by_tap = layer.total(layer.w[k] * layer.total(layer.g[i] * deltas_r, i, last_i), k, last_k)
-    source = tuple((r[x] - k[x] * layer.d[x] + layer.p[x]) / layer.s[x] for x in layer.axes)
+    source = tuple((r[x] - k[x] * layer.d[x] + layer.p_l[x]) / layer.s[x] for x in layer.axes)
     conditions = []
     for x in layer.axes:
         conditions += [
             between(source[x], 0, layer.L[x] - 1),
-            divides(layer.s[x], r[x] - k[x] * layer.d[x] + layer.p[x]),
+            divides(layer.s[x], r[x] - k[x] * layer.d[x] + layer.p_l[x]),
         ]
     strided = layer.total(layer.w[k] * bracket(layer.g[source], *conditions), k, last_k)
     r_cases = cases_for(layer, {"r": "m"})
     r_bounds = {r[x]: (0, layer.m[x] - 1) for x in layer.axes}
-    plain = {**{v: 1 for v in layer.s}, **{v: 1 for v in layer.d}, **{v: 0 for v in layer.p}}
+    plain = {**{v: 1 for v in (*layer.s, *layer.d)}, **layer.padded(lambda x: 0)}
     plain.update({layer.L[x]: layer.m[x] - layer.n[x] + 1 for x in layer.axes})
     special = transposed.subs(plain)
     special_swapped = layer.total(
@@ -97,8 +93,7 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
         last_k,
     )
     flipped = layer.w[tuple(layer.n[x] - 1 - k[x] for x in layer.axes)]
-    full = {**{v: 1 for v in layer.s}, **{v: 1 for v in layer.d}}
-    full.update({layer.p[x]: layer.n[x] - 1 for x in layer.axes})
+    full = {**{v: 1 for v in (*layer.s, *layer.d)}, **layer.padded(lambda x: layer.n[x] - 1)}
     full_correlation = layer.sliding(
         flipped, layer.g, r, [layer.m[x] - layer.n[x] + 1 for x in layer.axes]
     ).subs(full)
@@ -132,16 +127,14 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
             "sum over the outputs first", transposed, by_tap, swap(i, k), "interchange", r_cases
         ),
         derive(
-            "stride: only outputs with s | r - k d + p",
+            r"stride: only outputs with $s \mid r - k d + p_l$",
             by_tap,
             strided,
             sift(i),
             "sifting with a coefficient",
             r_cases,
         ),
-        derive(
-            "s = d = 1, p = 0", transposed, special, substitute(plain), "specialise", plain_cases
-        ),
+        specialise(r"$s = d = 1$, $p_l = p_r = 0$", transposed, plain, plain_cases),
         derive(
             "sum over the outputs first (s = d = 1)",
             special,
@@ -201,18 +194,9 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
 
     def transposed_convolution(sizes: Case) -> Matrix:
         _, w, g = concrete_arrays(layer, sizes)
-        # output_padding restores the input length the floor in L dropped: m - ((L-1)s -
-        # 2p + d(n-1) + 1), the remainder of (m + 2p - d(n-1) - 1) by s.
-        extra = tuple(
-            sizes[layer.m[x]]
-            - (
-                (sizes[layer.L[x]] - 1) * sizes[layer.s[x]]
-                - 2 * sizes[layer.p[x]]
-                + sizes[layer.d[x]] * (sizes[layer.n[x]] - 1)
-                + 1
-            )
-            for x in layer.axes
-        )
+        # output_padding restores the input length the floor in L dropped: the remainder
+        # of the room m + p_l + p_r - d(n-1) - 1 by s.
+        extra = tuple(int(layer.room(x).subs(sizes)) % sizes[layer.s[x]] for x in layer.axes)
         settings = options(layer, sizes)
         if dims == 1:
             return conv_transpose1d(g, w, output_padding=extra[0], **settings)
@@ -242,11 +226,11 @@ def prove_input_gradient(dims: int = 1, *, gradient: Expr | None = None) -> Gene
             "r",
             full_correlation,
             full_xcorr,
-            f"symconv.{CONV[dims]}(g, reversed w, padding='full') at s = d = 1, p = 0",
+            f"symconv.{CONV[dims]}(g, reversed w, padding='full') at s = d = 1, p_l = p_r = 0",
             plain_grid,
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Input gradient = transposed matrix" + (" in 2-D" if dims == 2 else ""),
         statement=statement_for("input", layer),

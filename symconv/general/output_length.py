@@ -12,13 +12,12 @@ from sympy import (
     S,
     Sum,
     Symbol,
-    floor,
     oo,
 )
 
-from symconv.general.cases import as_columns, size_grid
+from symconv.general.cases import as_columns, size_grid, specialise
 from symconv.general.layer import Case, Layer, proof_symbols
-from symconv.general.rules import DOIT, IDENTITY, Rule, substitute
+from symconv.general.rules import DOIT, IDENTITY, Rule, floor_normal
 from symconv.general.theorem import (
     GeneralProof,
     assumptions_for,
@@ -42,44 +41,42 @@ from symconv.summation import (
 LENGTH_GRID = (range(1, 8), range(1, 4), range(1, 4), range(1, 3), range(3), range(2))
 
 
-def _length_symbols(layer: Layer, axis: int) -> tuple[Symbol, Symbol]:
-    suffix = "" if layer.dims == 1 else f"{axis + 1}"
-    return (
-        Symbol(f"p_l{suffix}", integer=True, nonnegative=True),
-        Symbol(f"p_r{suffix}", integer=True, nonnegative=True),
-    )
-
-
 def two_sided_length(layer: Layer, axis: int = 0) -> Expr:
-    """``floor((m + p_l + p_r - d(n-1) - 1)/s) + 1`` on one axis."""
-    p_l, p_r = _length_symbols(layer, axis)
-    a = axis
-    return floor((layer.m[a] + p_l + p_r - layer.d[a] * (layer.n[a] - 1) - 1) / layer.s[a]) + 1
+    """``floor((m + p_l + p_r - d(n-1) - 1)/s) + 1`` on one axis (:meth:`Layer.length`)."""
+    return layer.length(axis)
+
+
+def _axis_symbols(layer: Layer, axis: int) -> tuple[Symbol, ...]:
+    """``m, n, s, d, p_l, p_r`` of one axis: the symbols a length formula may use."""
+    return tuple(v[axis] for v in (layer.m, layer.n, layer.s, layer.d, layer.p_l, layer.p_r))
+
+
+def _claimed_lengths(layer: Layer, length: Expr | Sequence[Expr] | None) -> tuple[Expr, ...]:
+    if length is not None and not isinstance(length, (Expr, list, tuple)):
+        raise TypeError(f"length must be a SymPy expression (one per axis), got {length!r}")
+    claimed = as_columns(layer, length, [layer.length(a) for a in layer.axes])
+    for a, form in enumerate(claimed):
+        allowed = _axis_symbols(layer, a)
+        if not isinstance(form, Expr):
+            raise TypeError(f"length must be a SymPy expression in {allowed}, got {form!r}")
+        foreign = sorted(map(str, form.free_symbols - set(allowed)))
+        if foreign:
+            raise ValueError(f"length {form} may use only {allowed}, not {foreign}")
+    return claimed
 
 
 def _window_count(layer: Layer, axis: int) -> Expr:
     """``sum_{i >= 0} prod_k [-p_l <= i*s + k*d - p_l <= m - 1 + p_r]``: how many outputs
     have their whole window inside the padded input."""
-    p_l, p_r = _length_symbols(layer, axis)
     a = axis
-    i, k = layer.i[a], layer.k[a]
-    c = i * layer.s[a] + k * layer.d[a] - p_l
-    inside = bracket(S.One, sympy.Ge(c, -p_l), sympy.Le(c, layer.m[a] - 1 + p_r))
+    i, k, c = layer.i[a], layer.k[a], layer.tap(layer.i, layer.k)[a]
+    inside = bracket(S.One, sympy.Ge(c, -layer.p_l[a]), sympy.Le(c, layer.m[a] - 1 + layer.p_r[a]))
     return Sum(Product(inside, (k, 0, layer.n[a] - 1)), (i, 0, oo))
 
 
 def _length_cases(layer: Layer, axis: int, grid: Sequence[Case]) -> list[dict[Expr, int]]:
-    """The grid's sizes on one axis, with one zero fewer on the right (two-sided padding)."""
-    p_l, p_r = _length_symbols(layer, axis)
-    a = axis
-    return [
-        {
-            **{v: c[v] for v in (layer.m[a], layer.n[a], layer.s[a], layer.d[a])},
-            p_l: c[layer.p[a]],
-            p_r: max(c[layer.p[a]] - 1, 0),
-        }
-        for c in grid
-    ]
+    """The grid's sizes on one axis."""
+    return [{v: c[v] for v in _axis_symbols(layer, axis)} for c in grid]
 
 
 def _length_cap(cases: Sequence[Case]) -> int:
@@ -91,23 +88,21 @@ def _length_cap(cases: Sequence[Case]) -> int:
 
 def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) -> list[Step]:
     a = axis
-    p_l, p_r = _length_symbols(layer, axis)
-    m, n, s, d, i = layer.m[a], layer.n[a], layer.s[a], layer.d[a], layer.i[a]
-    room = m + p_l + p_r - d * (n - 1) - 1
-    last_start = floor(room / s)
+    m, n, s, d, p_l, p_r = _axis_symbols(layer, a)
+    i, L = layer.i[a], layer.L[a]
+    standard = layer.length(a)
     tag = "" if layer.dims == 1 else f" (axis {a + 1})"
     cases = _length_cases(layer, a, grid)
     cap = _length_cap(cases)
-    count = _window_count(layer, a)
     ends = Sum(
         bracket(
             S.One, sympy.Ge(i * s - p_l, -p_l), sympy.Le(i * s + (n - 1) * d - p_l, m - 1 + p_r)
         ),
         (i, 0, oo),
     )
-    solved = Sum(bracket(S.One, sympy.Ge(i, 0), sympy.Le(i, last_start)), (i, 0, oo))
-    counted = Sum(S.One, (i, 0, last_start))
-    facts = (room,)
+    solved = Sum(bracket(S.One, sympy.Ge(i, 0), sympy.Le(i, standard - 1)), (i, 0, oo))
+    counted = Sum(S.One, (i, 0, standard - 1))
+    facts = (layer.room(a),)
     solve = Rule(
         f"isolate_index(., {i})",
         lambda e: e.replace(
@@ -115,20 +110,22 @@ def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) 
         ),
     )
     # The last output is L - 1 for the claimed L: its window must fit, the next one's not.
-    L = layer.L[a]
-    last_tap = (L - 1) * s + (n - 1) * d - p_l
-    next_tap = L * s + (n - 1) * d - p_l
-    with_length = [
-        {**c, L: int(claimed.xreplace({k: sympy.Integer(v) for k, v in c.items()}))} for c in cases
-    ]
+    # The claim enters in its floor normal form, which the step "the claimed closed form"
+    # shows equal to it.
+    normal = floor_normal(claimed)
     decide_length = Rule(
         f"refine_brackets with {L} = the claimed length",
-        lambda e: refine_brackets(e.subs(L, claimed), {}, facts),
+        lambda e: refine_brackets(e.subs(L, normal), {}, facts),
     )
+    with_length = []
+    for c in cases:
+        value = claimed.xreplace({k: sympy.Integer(v) for k, v in c.items()})
+        if value.is_Integer:
+            with_length.append({**c, L: int(value)})
     steps = [
         derive(
             f"first and last taps{tag}",
-            count,
+            _window_count(layer, a),
             ends,
             Rule("forall_bracket", forall_bracket),
             "monotone taps",
@@ -147,10 +144,18 @@ def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) 
             cases,
             cap=cap,
         ),
-        derive(f"count the outputs{tag}", counted, claimed, DOIT, "count", cases, cap=cap),
+        derive(f"count the outputs{tag}", counted, standard, DOIT, "count", cases, cap=cap),
+        derive(
+            f"the claimed closed form{tag}",
+            claimed,
+            standard,
+            Rule("floor_normal", floor_normal),
+            "floor and ceiling",
+            cases,
+        ),
         derive(
             f"the last output fits{tag}",
-            unevaluated_bracket(sympy.Le(last_tap, m - 1 + p_r)),
+            unevaluated_bracket(sympy.Le((L - 1) * s + (n - 1) * d - p_l, m - 1 + p_r)),
             S.One,
             decide_length,
             "division",
@@ -158,18 +163,14 @@ def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) 
         ),
         derive(
             f"the next output does not{tag}",
-            unevaluated_bracket(sympy.Le(next_tap, m - 1 + p_r)),
+            unevaluated_bracket(sympy.Le(L * s + (n - 1) * d - p_l, m - 1 + p_r)),
             S.Zero,
             decide_length,
             "division",
             with_length,
         ),
-        derive(
-            f"symmetric padding{tag}",
-            claimed,
-            layer.length(a),
-            substitute({p_l: layer.p[a], p_r: layer.p[a]}),
-            "symmetric padding",
+        specialise(
+            f"symmetric padding{tag}", standard, {p_l: layer.p_both[a], p_r: layer.p_both[a]}
         ),
     ]
     left, right, labels = [], [], []
@@ -206,16 +207,26 @@ def prove_output_length(
     ``L_out = floor((m + p_l + p_r - d(n-1) - 1)/s) + 1``, and with ``p_l = p_r = p``
     ``floor((m + 2p - d(n-1) - 1)/s) + 1``.
 
-    ``length`` is the claimed two-sided formula in ``m, n, s, d, p_l, p_r`` (one per axis
-    in 2-D, in ``m_1, p_l1``...); the default is the true one. In 2-D the outputs are the
-    pairs of per-axis outputs, so their number is ``L_1 L_2``.
+    ``length`` is the claimed formula in ``m, n, s, d, p_l, p_r`` (one per axis in 2-D,
+    in ``m_1, p_l1``...); the default is the true one. A closed form equal to it by the
+    floor and ceiling identities (``ceiling((y + 1)/s)``, ``floor((y + s)/s)`` for
+    ``y = m + p_l + p_r - d(n-1) - 1``) is proved too; any other comes out unproved at
+    the step "the claimed closed form". In 2-D the outputs are the pairs of per-axis
+    outputs, so their number is ``L_1 L_2``.
 
     >>> proof = prove_output_length()
     >>> proof.holds, proof.claims[0][1]
     (True, floor((-d*(n - 1) + m + p_l + p_r - 1)/s) + 1)
+    >>> layer = proof_symbols()
+    >>> y = layer.room(0)
+    >>> prove_output_length(length=sympy.ceiling((y + 1) / layer.s[0])).holds
+    True
+    >>> wrong = prove_output_length(length=sympy.ceiling(y / layer.s[0]))   # one too few
+    >>> wrong.holds, wrong.first_failure.name
+    (False, 'the claimed closed form')
     """
     layer = proof_symbols(dims)
-    claimed = as_columns(layer, length, [two_sided_length(layer, a) for a in layer.axes])
+    claimed = _claimed_lengths(layer, length)
     grid = size_grid(layer)
     steps: list[Step] = []
     for a in layer.axes:

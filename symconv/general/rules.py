@@ -6,10 +6,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sympy import (
+    Add,
     Expr,
     Indexed,
     IndexedBase,
     Symbol,
+    ceiling,
+    expand,
+    floor,
+    latex,
+    sympify,
+    together,
 )
 
 from symconv.general.layer import Layer
@@ -48,13 +55,16 @@ LAWS: dict[str, Law] = {
         "differentiate term by term: an entry's derivative by an entry is a Kronecker delta, $\\partial w_k / \\partial w_q = \\delta_{k,q}$"
     ),
     "monotone taps": Law(
-        "the taps $i s + k d - p$ increase with $k$ ($d > 0$): the window lies inside exactly when its first and last taps do"
+        "the taps $i s + k d - p_l$ increase with $k$ ($d > 0$): the window lies inside exactly when its first and last taps do"
     ),
     "integer floor": Law(
         "for integers $i$ and $s > 0$: $i s \\le y \\iff i \\le \\lfloor y/s \\rfloor$"
     ),
     "cut the range": Law("a bracket on the index cuts the range of the sum"),
     "count": Law("$\\sum_{i=0}^{N} 1 = N + 1$"),
+    "floor and ceiling": Law(
+        "for integers $y$, $c$ and $s > 0$: $\\lceil y/s \\rceil = \\lfloor (y + s - 1)/s \\rfloor$ and $\\lfloor y/s + c \\rfloor = \\lfloor y/s \\rfloor + c$"
+    ),
     "division": Law("$0 \\le y - s\\lfloor y/s \\rfloor \\le s - 1$ for integers $y$ and $s > 0$"),
     "symmetric padding": Law("set $p_l = p_r = p$"),
     "chain rule": Law(
@@ -116,6 +126,60 @@ def swap(outer: Sequence[Symbol], inner: Sequence[Symbol]) -> Rule:
 def substitute(values: Mapping[Expr, Expr]) -> Rule:
     shown = ", ".join(f"{k} = {v}" for k, v in values.items())
     return Rule(f"subs({shown})", lambda e: e.subs(dict(values)))
+
+
+def substitution_law(values: Mapping[Expr, Expr]) -> Law:
+    """The law of a specialisation, naming what it substitutes: symbols given the same
+    value are written as one chain.
+
+    >>> from sympy import symbols
+    >>> s, d, p_l = symbols("s d p_l")
+    >>> str(substitution_law({s: 1, d: 1, p_l: 0}))
+    'substitute s = d = 1, p_l = 0'
+    """
+    chains: dict[Expr, list[Expr]] = {}
+    for symbol, value in values.items():
+        chains.setdefault(sympify(value, strict=True), []).append(symbol)
+    shown = ", ".join(
+        "$" + " = ".join(latex(v) for v in [*symbols, value]) + "$"
+        for value, symbols in chains.items()
+    )
+    return Law(f"substitute {shown}")
+
+
+def floor_normal(expr: Expr) -> Expr:
+    """``expr`` with every ``ceiling(y/s)`` written ``floor((y + s - 1)/s)`` and every
+    ``floor(y/s + c)`` written ``floor(y/s) + c`` (``y``, ``c``, ``s`` integers,
+    ``s > 0``): closed forms of one length become one expression.
+
+    >>> from sympy import ceiling, floor, symbols
+    >>> y = symbols("y", integer=True)
+    >>> s = symbols("s", integer=True, positive=True)
+    >>> floor_normal(ceiling((y + 1)/s)), floor_normal(floor((y + s)/s))
+    (floor(y/s) + 1, floor(y/s) + 1)
+    """
+
+    def ratio(argument: Expr) -> tuple[Expr, Expr] | None:
+        top, bottom = together(argument).as_numer_denom()
+        if top.is_integer and bottom.is_integer and bottom.is_positive:
+            return top, bottom
+        return None
+
+    def from_ceiling(node: Expr) -> Expr:
+        parts = ratio(node.args[0])
+        return node if parts is None else floor((parts[0] + parts[1] - 1) / parts[1])
+
+    def whole_out(node: Expr) -> Expr:
+        parts = ratio(node.args[0])
+        if parts is None:
+            return node
+        terms = Add.make_args(expand(parts[0] / parts[1]))
+        whole = [t for t in terms if t.is_integer]
+        rest = [t for t in terms if not t.is_integer]
+        return floor(together(Add(*rest))) + Add(*whole)
+
+    expr = expr.replace(lambda e: isinstance(e, ceiling), from_ceiling)
+    return expr.replace(lambda e: isinstance(e, floor), whole_out)
 
 
 def reverse_kernel(layer: Layer) -> Rule:

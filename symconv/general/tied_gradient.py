@@ -43,11 +43,11 @@ from symconv.summation import (
 
 def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None) -> GeneralProof:
     """Theorem 3: for ``L = sum_i g_i y_i``, ``y = T(w) x``,
-    ``dL/dw_q == sum_i g_i x_{i*s + q*d - p}`` (in-range taps), and this is the sum of
-    ``dL/dU_ij = g_i x_j`` over the tie set ``{(i, j): j = i*s + q*d - p}`` of ``w_q``.
+    ``dL/dw_q == sum_i g_i x_{i*s + q*d - p_l}`` (in-range taps), and this is the sum of
+    ``dL/dU_ij = g_i x_j`` over the tie set ``{(i, j): j = i*s + q*d - p_l}`` of ``w_q``.
 
     ``tie(i, j, q)`` is the claimed indicator of the tie set (tuples of indices per axis;
-    default the product of ``KroneckerDelta(j, i*s + q*d - p)``).
+    default the product of ``KroneckerDelta(j, i*s + q*d - p_l)``).
 
     >>> proof = prove_tied_gradient()
     >>> proof.step("the chain rule sums over the tie set").holds
@@ -55,18 +55,16 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
     """
     layer = proof_symbols(dims)
     i, j, k, q, a, b = layer.i, layer.j, layer.k, layer.q, layer.a, layer.b
-    last_i = [length - 1 for length in layer.L]
-    last_j = [m - 1 for m in layer.m]
-    last_k = [n - 1 for n in layer.n]
+    last_i, last_j, last_k = layer.last(layer.L), layer.last(layer.m), layer.last(layer.n)
 
     def true_tie(i_: Sequence[Expr], j_: Sequence[Expr], q_: Sequence[Expr]) -> Expr:
-        return Mul(*[KroneckerDelta(j_[x], c) for x, c in enumerate(layer.tap(i_, q_))])
+        return layer.delta(j_, layer.tap(i_, q_))
 
     claimed_tie = tie if tie is not None else true_tie
     loss = layer.loss(layer.entry)
     untied_loss = layer.loss(lambda i_, j_: layer.U[tuple(i_) + tuple(j_)])
-    delta_kq = Mul(*[KroneckerDelta(k[x], q[x]) for x in layer.axes])
-    taps = Mul(*[KroneckerDelta(j[x], c) for x, c in enumerate(layer.tap(i, k))])
+    delta_kq = layer.delta(k, q)
+    taps = layer.delta(j, layer.tap(i, k))
     differentiated = layer.total(
         layer.g[i] * layer.total(layer.x[j] * layer.total(delta_kq * taps, k, last_k), j, last_j),
         i,
@@ -85,13 +83,12 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
         layer.g[i]
         * bracket(
             layer.x[layer.tap(i, q)],
-            *[between(c, 0, layer.m[x] - 1) for x, c in enumerate(layer.tap(i, q))],
+            *layer.inside(layer.tap(i, q), layer.m),
         ),
         i,
         last_i,
     )
-    delta_ia = Mul(*[KroneckerDelta(i[x], a[x]) for x in layer.axes])
-    delta_jb = Mul(*[KroneckerDelta(j[x], b[x]) for x in layer.axes])
+    delta_ia, delta_jb = layer.delta(i, a), layer.delta(j, b)
     untied_diff = layer.total(
         layer.g[i] * layer.total(delta_ia * delta_jb * layer.x[j], j, last_j), i, last_i
     )
@@ -214,7 +211,7 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
             labels=labels,
         )
     )
-    _, tex = assumptions_for(layer)
+    _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Tied-weight gradient summation" + (" in 2-D" if dims == 2 else ""),
         statement=statement_for("tied", layer),
