@@ -272,3 +272,19 @@ def test_the_specialisations_read_as_substitutions(proofs: dict[str, GeneralProo
 def test_a_wrong_specialisation_fails() -> None:
     step = specialise("wrong", ONE.length(0), {p_l: 0, p_r: 0}, after=floor(m / s) + 1)
     assert step.holds is False
+
+
+def test_a_specialisation_step_is_typeset_with_its_substitution() -> None:
+    """The displayed line of a substitution step is true as written: its left side is
+    shown evaluated at the substitution (``|_{...}`` or "at ..."), never bare."""
+    from symconv.general import prove_flip, prove_input_gradient
+    from symconv.render.general_latex import equation_rows, general_proof_latex
+
+    for proof in (prove_flip(), prove_input_gradient()):
+        tex = general_proof_latex(proof)
+        steps = [step for step in proof.steps if "substitution" in step.details]
+        assert steps, f"{proof.title}: no substitution step"
+        assert tex.count(r"\Big|_{") + tex.count(r"\text{at }") >= len(steps)
+    lhs, rhs = sympy.Symbol("s") + 1, sympy.Integer(2)
+    assert r"\Big|_{\substack{s = 1}}" in equation_rows(lhs, rhs, at=("s = 1",))
+    assert r"\Big|" not in equation_rows(lhs, rhs)

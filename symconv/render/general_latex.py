@@ -29,6 +29,7 @@ STEP_BUDGET = LINE_BUDGET - 5.0
 
 if TYPE_CHECKING:
     from symconv.general.theorem import GeneralProof
+    from symconv.proofs.proof import Step
 
 
 def _limits_latex(expr: Sum | Product) -> str:
@@ -120,15 +121,29 @@ def latex_lines(expr: Expr, budget: float = STEP_BUDGET) -> list[str]:
     return lines
 
 
-def equation_rows(lhs: Expr, rhs: Expr, relation: str = "=") -> str:
+def equation_rows(lhs: Expr, rhs: Expr, relation: str = "=", *, at: tuple[str, ...] = ()) -> str:
     """``lhs relation rhs`` as ``align*`` rows: one row if it fits, else each side on
-    its own lines."""
-    one_row = rf"{sympy.latex(lhs)} &{relation} {sympy.latex(rhs)}"
+    its own lines. ``at`` (LaTeX, e.g. ``("s = d = 1", "p_l = p_r = 0")``) is a
+    substitution made in ``lhs``: shown after it as ``|_{...}`` where that fits, else on a
+    row of its own, "at ...", before the relation."""
+    bar = r" \Big|_{\substack{" + r" \\ ".join(at) + "}}" if at else ""
+    one_row = rf"{sympy.latex(lhs)}{bar} &{relation} {sympy.latex(rhs)}"
     if estimate_width(one_row) <= STEP_BUDGET:
         return "\\begin{align*}\n" + one_row + "\n\\end{align*}"
     rows = []
     for position, line in enumerate(latex_lines(lhs)):
         rows.append(("&" if position == 0 else r"&\quad ") + line)
+    if at and estimate_width(rows[-1] + bar) <= STEP_BUDGET:
+        rows[-1] += bar
+    elif at:  # "at a, b, c" on as many rows as its width needs
+        current = r"&\quad \text{at } " + at[0]
+        for part in at[1:]:
+            if estimate_width(current + r",\ " + part) > STEP_BUDGET:
+                rows.append(current + ",")
+                current = r"&\qquad " + part
+            else:
+                current += r",\ " + part
+        rows.append(current)
     for position, line in enumerate(latex_lines(rhs)):
         rows.append((rf"{relation}{{}}&" if position == 0 else r"&\quad ") + line)
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
@@ -145,6 +160,20 @@ def breakable(text: str) -> str:
     for mark in (".", ",", "(", r"\_"):
         escaped = escaped.replace(mark, mark + r"\allowbreak{}")
     return escaped
+
+
+def substitution_latex(step: Step) -> tuple[str, ...]:
+    """A specialisation step's substitution, symbols with equal values together
+    (``("s = d = 1", "p_{l} = p_{r} = 0")``); empty for other steps."""
+    values = step.details.get("substitution")
+    if not values:
+        return ()
+    groups: dict[Expr, list[Expr]] = {}
+    for symbol, value in values.items():
+        groups.setdefault(value, []).append(symbol)
+    return tuple(
+        " = ".join(sympy.latex(v) for v in [*symbols, value]) for value, symbols in groups.items()
+    )
 
 
 def general_proof_latex(proof: GeneralProof, *, heading: str = "subsection*") -> str:
@@ -180,7 +209,7 @@ def general_proof_latex(proof: GeneralProof, *, heading: str = "subsection*") ->
         status = "holds" if step.holds else r"\textbf{fails}"
         item = rf"\item \textbf{{{as_law(step.name).latex()}}}: {law_tex}."
         if step.lhs and step.kind == "rewrite":
-            item += "\n" + equation_rows(step.lhs[0], step.rhs[0])
+            item += "\n" + equation_rows(step.lhs[0], step.rhs[0], at=substitution_latex(step))
         elif step.lhs:
             item += f" Compared at {len(step.lhs)} concrete entries."
         # A rule's name shows its swap as "j <-> k": set the arrow as mathematics.
