@@ -13,9 +13,9 @@ length formula, a gradient, a kernel index), so a deliberately wrong claim can b
 and must come out ``holds == False``.
 
 Notation: input ``x`` of length ``m``, kernel ``w`` of length ``n``, stride ``s``,
-dilation ``d``, padding ``p`` zeros on each side (``p_l``, ``p_r`` in the two-sided
-length theorem), ``L`` outputs, upstream gradient ``g``. Output ``i`` reads the input at
-``i*s + k*d - p`` for tap ``k``; a tap outside ``0..m-1`` reads padding. ``[c]`` is an
+dilation ``d``, ``p_l`` zeros before the input and ``p_r`` after it (symmetric padding is
+the case ``p_l = p_r = p``), ``L`` outputs, upstream gradient ``g``. Output ``i`` reads
+the input at ``i*s + k*d - p_l`` for tap ``k``; a tap outside ``0..m-1`` reads padding. ``[c]`` is an
 Iverson bracket, printed by SymPy as ``Piecewise((f, c), (0, True))``. Two-dimensional
 versions index every symbol by axis (``m_1, m_2``...).
 
