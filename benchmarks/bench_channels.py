@@ -8,6 +8,10 @@ kernel, bias, valid.
 
 Each measurement runs in a fresh Python process, in interleaved rounds (``rounds.py``);
 ``python benchmarks/bench_channels.py [C_IN C_OUT N K] --repeat R`` prints the row.
+Wall-clock and CPU seconds are both kept: on a shared machine the CPU time of the
+process is the steadier of the two. ``--compare DIR`` adds a third cell, the whole run
+with the symconv package found in DIR (another checkout, e.g. the code before a change),
+measured in the same rounds.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def measure(kind: str, c_in: int, c_out: int, n: int, k: int) -> dict[str, Any]:
     x, w, b, g = symbols_for(c_in, c_out, n, k)
     gc.collect()
     base = peak_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result: dict[str, Any] = {}
     if kind == "floor":
         floor(x, w, b, k)
@@ -88,13 +92,16 @@ def measure(kind: str, c_in: int, c_out: int, n: int, k: int) -> dict[str, Any]:
     else:
         raise ValueError(f"unknown measurement {kind!r}")
     result["seconds"] = time.perf_counter() - start
+    result["cpu_seconds"] = time.process_time() - cpu
+    result["symconv"] = os.path.dirname(os.path.dirname(os.path.abspath(symconv.__file__)))
     result["peak_mb"] = max(peak_mb() - base, 0.0)
     return result
 
 
-def run_child(kind: str, sizes: tuple[int, int, int, int]) -> dict[str, Any]:
+def run_child(kind: str, sizes: tuple[int, int, int, int], root: str = ROOT) -> dict[str, Any]:
+    """One measurement in a fresh process importing the symconv found in ``root``."""
     command = [sys.executable, os.path.abspath(__file__), "--child", kind, *map(str, sizes)]
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=True
@@ -108,6 +115,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", nargs="*", type=int, help="C_IN C_OUT N K (default 3 8 32 3)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", metavar="DIR", help="also time the symconv in DIR")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -116,18 +124,34 @@ def main(argv: list[str]) -> int:
         return 0
     c_in, c_out, n, k = args.size if args.size else (3, 8, 32, 3)
     sizes = (c_in, c_out, n, k)
-    runs = in_rounds(["floor", "whole"], args.repeat, lambda kind: run_child(kind, sizes))
-    best = {kind: fastest(found) for kind, found in runs.items()}
+    roots = {"floor": ROOT, "whole": ROOT}
+    if args.compare:
+        roots["compared"] = os.path.abspath(args.compare)
+    cells = list(roots)
+    runs = in_rounds(
+        cells,
+        args.repeat,
+        lambda cell: run_child("floor" if cell == "floor" else "whole", sizes, roots[cell]),
+    )
+    best = {cell: fastest(found) for cell, found in runs.items()}
+    cpu = {
+        cell: min(r.get("cpu_seconds", float("inf")) for r in found) for cell, found in runs.items()
+    }
     m = n - k + 1
+    layer = f"{c_in}->{c_out} ch, {n}x{n}, {k}x{k}, bias"
     print(
-        f"{'layer':>26} {'terms':>8} {'floor s':>8} {'whole s':>8} {'x floor':>8} {'peak MB':>8} {'holds':>6}"
+        f"{'layer':>26} {'code':>10} {'terms':>8} {'floor s':>8} {'whole s':>8} {'x floor':>8} "
+        f"{'cpu x':>6} {'peak MB':>8} {'holds':>6}"
     )
-    print(
-        f"{f'{c_in}->{c_out} ch, {n}x{n}, {k}x{k}, bias':>26} {c_out * m * m * (c_in * k * k + 1):>8} "
-        f"{best['floor']['seconds']:>8.2f} {best['whole']['seconds']:>8.2f} "
-        f"{best['whole']['seconds'] / best['floor']['seconds']:>8.2f} "
-        f"{best['whole']['peak_mb']:>8.1f} {str(best['whole'].get('holds')):>6}"
-    )
+    for cell in cells[1:]:
+        name = "this" if cell == "whole" else "compared"
+        print(
+            f"{layer:>26} {name:>10} {c_out * m * m * (c_in * k * k + 1):>8} "
+            f"{best['floor']['seconds']:>8.2f} {best[cell]['seconds']:>8.2f} "
+            f"{best[cell]['seconds'] / best['floor']['seconds']:>8.2f} "
+            f"{cpu[cell] / cpu['floor']:>6.2f} "
+            f"{best[cell]['peak_mb']:>8.1f} {str(best[cell].get('holds')):>6}"
+        )
     return 0
 
 

@@ -301,16 +301,6 @@ def test_pytorchs_limits_are_refused_as_pytorch_refuses(torch, mode, length, pad
             ValueError,
             "along the width axis: padding \\(2, 2\\) with padding_mode 'reflect'",
         ),
-        (
-            lambda: conv1d([1, 2, 3], [1, 1], bias=1, padding_mode="circular"),
-            ValueError,
-            "padding_mode 'circular' is supported for one channel without bias",
-        ),
-        (
-            lambda: conv2d([[1, 2], [3, 4]], [[1]], bias=1, padding_mode="replicate"),
-            ValueError,
-            "padding_mode 'replicate' is supported for one channel without bias",
-        ),
     ],
 )
 def test_bad_modes_are_named(call, error, message):

@@ -90,6 +90,17 @@ class ChannelLayout:
     def flip(self) -> bool:
         return self.spatial.flip
 
+    @property
+    def padding_mode(self) -> str:
+        return self.spatial.padding_mode
+
+    @property
+    def folds(self) -> bool:
+        """Whether a window may read one input twice (a padding mode repeats inputs), so
+        an entry of the block matrix may hold a sum of weights (each channel is padded by
+        the mode on its own: a fold never crosses channels)."""
+        return self.spatial.folds
+
     @cached_property
     def flat_taps(self) -> list[list[tuple[int, int]]]:
         k_size, q_size = self.spatial.kernel_size, self.spatial.input_length
@@ -159,6 +170,7 @@ class ChannelLayer:
             f"{s.in_channels} -> {s.out_channels} channels in {s.groups} group(s), "
             f"input {self.input_shape}, kernel {self.kernel_shape}, output {self.output_shape}"
             + (", with bias" if self.bias is not None else "")
+            + (f", {s.padding_mode} padding" if s.padding_mode != "zeros" else "")
         )
 
 
@@ -173,12 +185,14 @@ def channel_layer(
     padding: object,
     dilation: object,
     flip: object,
+    padding_mode: object = "zeros",
 ) -> ChannelLayer:
     """Validate a ``dims``-D multi-channel layer and resolve it.
 
     x is one sample ``(C_in, ...)`` (rank ``dims + 1``) or a batch ``(N, C_in, ...)``
     (rank ``dims + 2``, PyTorch's layout). Channel counts and groups are checked before
-    the spatial settings, so a wrong count is reported as such.
+    the spatial settings, so a wrong count is reported as such. ``padding_mode`` pads
+    every channel of every sample by the mode on each spatial axis, as ``nn.Conv{N}d``.
     """
     batched = rank_of(x) == dims + 2
     x_shape, x_entries = as_tensor(x, dims + 2 if batched else dims + 1, "input x")
@@ -200,7 +214,13 @@ def channel_layer(
     spatial: Spatial
     if dims == 1:
         spatial = conv_settings(
-            w_shape[2], sample[1], stride=stride, padding=padding, dilation=dilation, flip=flip
+            w_shape[2],
+            sample[1],
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            flip=flip,
+            padding_mode=padding_mode,
         )
     else:
         spatial = settings_nd(
@@ -210,6 +230,7 @@ def channel_layer(
             padding=padding,
             dilation=dilation,
             flip=flip,
+            padding_mode=padding_mode,
         )
     layout = ChannelLayout(spatial, c_in, c_out, groups, x_shape[0] if batched else 0)
     return ChannelLayer(layout, x_entries, w_entries, as_bias(bias, c_out), x_shape, w_shape)

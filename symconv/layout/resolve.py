@@ -96,7 +96,8 @@ KINDS: dict[str, Kind] = {
     "channels": Kind("{dims}multi-channel layer", (*SPATIAL, "groups", "bias"), channels_layer),
     "transposed": Kind(
         "{dims}transposed layer",
-        ("stride", "padding", "dilation", "groups", "bias", "output_padding"),
+        # padding_mode is taken so that transposed_layer refuses it as PyTorch does.
+        ("stride", "padding", "dilation", "groups", "bias", "output_padding", "padding_mode"),
         transposed_kind,
     ),
 }

@@ -143,10 +143,26 @@ def transposed_layer(
     padding: object,
     output_padding: object,
     dilation: object,
+    padding_mode: object = "zeros",
 ) -> TransposedLayer:
     """Read y and w (single channel in 1-D and 2-D, or PyTorch's
     ``(C_in, C_out/groups, ...)`` kernel for any ``dims``, with y one sample
-    ``(C_in, ...)`` or a batch ``(B, C_in, ...)``), validate, and resolve each axis."""
+    ``(C_in, ...)`` or a batch ``(B, C_in, ...)``), validate, and resolve each axis.
+
+    ``padding_mode`` must be ``"zeros"``: PyTorch's ``nn.ConvTranspose{N}d`` refuses the
+    others (``padding`` there crops the output, there is no padded input to read).
+
+    >>> transposed_layer([1], [1], dims=1, bias=None, groups=1, stride=1, padding=0,
+    ...                  output_padding=0, dilation=1, padding_mode="reflect")
+    Traceback (most recent call last):
+    ...
+    ValueError: Only "zeros" padding mode is supported for ConvTranspose1d; got padding_mode 'reflect'
+    """
+    if padding_mode != "zeros":
+        raise ValueError(
+            f'Only "zeros" padding mode is supported for ConvTranspose{dims}d; '
+            f"got padding_mode {padding_mode!r}"
+        )
     channels = rank_of(w) == dims + 2
     batched = channels and rank_of(y) == dims + 2
     batch = 0

@@ -9,7 +9,9 @@ reading the ``C_in/groups`` input channels of its group ``o // (C_out/groups)``:
 Flattened channel-major, the layer is a 1-D layer once more (:class:`ChannelLayout`):
 its matrix is ``C_out x C_in`` blocks, block ``(o, c)`` the single-channel band of
 ``w[o, c']`` inside o's group and zero across groups, so the band, gradient and
-tied-weight machinery apply unchanged.
+tied-weight machinery apply unchanged. A ``padding_mode`` (``nn.Conv{N}d``'s) pads every
+channel by the mode on its own, so a folded entry (a sum of weights) stays inside its
+block.
 
 Examples
 ========
@@ -24,6 +26,8 @@ Matrix([[18, 21]])
 Matrix([
 [ 3,  5],
 [-1, -1]])
+>>> conv1d(x, w, bias=[10], padding=1, padding_mode="reflect")   # nn.Conv1d's modes
+Matrix([[17, 18, 21, 20]])
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy
-from sympy import Array, Expr, Matrix, S
+from sympy import Array, Expr, Matrix, Mul, S, Symbol
 
 from symconv.core.engine import TermIndex, in_session
 from symconv.core.numbers import as_int
@@ -45,11 +49,40 @@ from symconv.ops.sliding import sliding_outputs
 
 def outputs(layer: ChannelLayer) -> list[Expr]:
     """The flat outputs: every output channel's sliding sums over its group, plus bias."""
-    z = sliding_outputs(layer.x, layer.w, flat(layer.layout))
+    return biased(sliding_outputs(layer.x, layer.w, flat(layer.layout)), layer)
+
+
+def biased(z: Sequence[Expr], layer: ChannelLayer) -> list[Expr]:
+    """``z[n] + b[channel(n)]`` for the flat outputs ``z`` (``z`` itself without bias)."""
     if layer.bias is None:
-        return z
-    channel = layer.layout.channel_of_output
-    return [sympy.Add(z[n], layer.bias[channel(n)]) for n in range(len(z))]
+        return list(z)
+    bias, channel = layer.bias, layer.layout.channel_of_output
+    return [plus_bias(value, bias[channel(n)]) for n, value in enumerate(z)]
+
+
+def plus_bias(value: Expr, b: Expr) -> Expr:
+    """``value + b`` exactly as ``Add(value, b)`` builds it, without re-sorting ``value``.
+
+    A sliding sum over symbols is a canonical sum of products of plain symbols, and a
+    plain symbol sorts before every product in Add's order (``Basic.compare`` orders by
+    class first: Symbol before Mul), and is never a like term of one: so the sum with
+    ``b`` is ``b`` followed by the sum's terms. Anything else goes through ``Add``.
+
+    >>> from sympy import symbols
+    >>> a, w, b = symbols("a w b")
+    >>> plus_bias(a * w + b * w, b) == sympy.Add(a * w + b * w, b)
+    True
+    """
+    if type(b) is Symbol and b.is_commutative and value.is_commutative:
+        if type(value) is Mul:
+            terms: tuple[Expr, ...] = (value,)
+        elif type(value) is sympy.Add:
+            terms = value.args
+        else:
+            terms = ()
+        if terms and all(type(t) is Mul and t.args[0].is_Symbol for t in terms):
+            return sympy.Add._from_args((b, *terms), True)
+    return sympy.Add(value, b)
 
 
 def as_result(entries: Sequence[Expr], shape: tuple[int, ...]) -> Any:
@@ -72,7 +105,7 @@ def single_channel_options(bias: object, groups: object, rank: int) -> Expr | No
 
 
 def with_bias(result: Matrix, b: Expr | None) -> Matrix:
-    return result if b is None else result.applyfunc(lambda z: sympy.Add(z, b))
+    return result if b is None else result.applyfunc(lambda z: plus_bias(z, b))
 
 
 def conv1d_channels(
@@ -85,6 +118,7 @@ def conv1d_channels(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """``torch.nn.functional.conv1d``: x ``(C_in, L)`` (or a batch ``(N, C_in, L)``),
     w rank-3 ``(C_out, C_in/groups, K)``, optional bias ``(C_out,)``; returns the
@@ -101,7 +135,15 @@ def conv1d_channels(
         from symconv.ops.sliding import conv1d
 
         b = single_channel_options(bias, groups, 3)
-        single = conv1d(x, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
+        single = conv1d(
+            x,
+            w,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            flip=flip,
+            padding_mode=padding_mode,
+        )
         return with_bias(single, b)
     return conv_channels(
         x,
@@ -113,6 +155,7 @@ def conv1d_channels(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -126,6 +169,7 @@ def conv2d_channels(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv2d``: x rank-3 ``(C_in, H, W)`` (or a rank-4 batch
     ``(N, C_in, H, W)``), w rank-4 ``(C_out, C_in/groups, kh, kw)``, optional bias;
@@ -141,7 +185,15 @@ def conv2d_channels(
         from symconv.ops.conv2d import conv2d
 
         b = single_channel_options(bias, groups, 4)
-        single = conv2d(x, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
+        single = conv2d(
+            x,
+            w,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            flip=flip,
+            padding_mode=padding_mode,
+        )
         return with_bias(single, b)
     return conv_channels(
         x,
@@ -153,6 +205,7 @@ def conv2d_channels(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -167,6 +220,7 @@ def conv_channels(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Any:
     """The ``dims``-D multi-channel layer for one sample ``(C_in, ...)`` or a batch
     ``(N, C_in, ...)``; a ``(C, L)`` result is a Matrix, anything else an Array.
@@ -184,6 +238,7 @@ def conv_channels(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
     return as_result(outputs(layer), layer.output_shape)
 
@@ -261,6 +316,7 @@ def conv1d_channel_grads(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> tuple[Matrix, Array, Matrix | None]:
     """``(dL/dx, dL/dw, dL/db)`` of ``L = sum upstream * conv1d(x, w, bias, groups)``,
     by term-by-term differentiation; PyTorch autograd's ``x.grad``, ``w.grad``,
@@ -282,6 +338,7 @@ def conv1d_channel_grads(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -296,6 +353,7 @@ def conv2d_channel_grads(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> tuple[Array, Array, Matrix | None]:
     """``(dL/dx, dL/dw, dL/db)`` of ``L = sum upstream * conv2d(x, w, bias, groups)`` for
     x ``(C_in, H, W)`` and w ``(C_out, C_in/groups, kh, kw)``, by differentiation.
@@ -316,4 +374,5 @@ def conv2d_channel_grads(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )

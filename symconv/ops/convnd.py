@@ -60,16 +60,21 @@ def convnd(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv{N}d`` symbolically, N the kernel's rank - 2.
 
     x is ``(C_in, ...)`` or a batch ``(B, C_in, ...)``; stride and dilation an int or one
     per axis; padding an int, a padding word, or one item per axis (an int, a pair
-    ``(before, after)`` or a word). A rank-``N+1`` result is the sample's
-    ``(C_out, ...)``, a batch gives ``(B, C_out, ...)``.
+    ``(before, after)`` or a word). ``padding_mode`` (``"zeros"``, ``"reflect"``,
+    ``"replicate"``, ``"circular"``) pads every channel on every axis by the mode, as
+    ``nn.Conv{N}d`` does, within PyTorch's limits. A rank-``N+1`` result is the
+    sample's ``(C_out, ...)``, a batch gives ``(B, C_out, ...)``.
 
     >>> convnd(Array([[[[1, 2], [3, 4]]]]), Array([[[[[1, 1]]]]]), padding=(0, 0, (0, 1)))
     [[[[3, 2], [7, 4]]]]
+    >>> convnd(Array([[[1, 2, 3]]]), Array([[[1, 1]]]), padding=(0, 1), padding_mode="circular")
+    [[[3, 5, 4]]]
     """
     dims = kernel_dims(w)
     return conv_channels(
@@ -82,6 +87,7 @@ def convnd(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -95,6 +101,7 @@ def conv3d(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv3d``: x ``(C_in, D, H, W)`` or ``(B, C_in, D, H, W)``,
     w ``(C_out, C_in/groups, kd, kh, kw)``; options as :func:`convnd`.
@@ -112,6 +119,7 @@ def conv3d(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
 
 
@@ -124,6 +132,7 @@ def convnd_band(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> BandedMatrix:
     """The band of the multi-level block Toeplitz matrix on inputs of shape
     ``(C_in, d_0, ...)``: ``C_out x C_in`` blocks (zero across groups), each an N-level
@@ -149,7 +158,13 @@ def convnd_band(
             f"{w_shape[0]} output channels must divide into the groups)"
         )
     spatial = settings_nd(
-        w_shape[2:], shape[1:], stride=stride, padding=padding, dilation=dilation, flip=flip
+        w_shape[2:],
+        shape[1:],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
     )
     return band_from_settings(w_entries, flat(ChannelLayout(spatial, shape[0], w_shape[0], groups)))
 
@@ -163,6 +178,7 @@ def convnd_matrix(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The dense multi-level block Toeplitz matrix ``(C_out*P, C_in*Q)``, channel-major
     then row-major: ``T * vec(x) == vec(convnd(x, w))``.
@@ -180,6 +196,7 @@ def convnd_matrix(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     ).to_matrix()
 
 
@@ -190,6 +207,7 @@ def im2colnd(
     stride: object = 1,
     padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """The data matrix ``(P, C*K)`` of x ``(C, d_0, ...)``: row ``p`` is the window under
     output position ``p`` (row-major), channel after channel, zeros on padding; with
@@ -210,6 +228,7 @@ def im2colnd(
         stride=stride,
         padding=padding,
         dilation=dilation,
+        padding_mode=padding_mode,
     )
     q_size = spatial.input_length
     per_channel = [
@@ -229,6 +248,7 @@ def convnd_grads(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> tuple[Any, Array, Matrix | None]:
     """``(dL/dx, dL/dw, dL/db)`` of ``L = sum upstream * convnd(x, w, ...)``, by
     term-by-term differentiation; with a batch, L sums over the samples and the tied
@@ -251,4 +271,5 @@ def convnd_grads(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )

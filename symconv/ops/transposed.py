@@ -55,13 +55,15 @@ def conv_transpose1d(
     padding: object = 0,
     output_padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Matrix:
     """``torch.nn.functional.conv_transpose1d`` for one sample, symbolically.
 
     A vector y and kernel w give a column vector; y ``(C_in, L)`` with a rank-3 Array w
     ``(C_in, C_out/groups, K)`` give the ``(C_out, L_out)`` Matrix, a batch
     ``(B, C_in, L)`` the ``(B, C_out, L_out)`` Array. ``padding`` is an
-    int or a pair ``(left, right)`` (crop from each end).
+    int or a pair ``(left, right)`` (crop from each end). ``padding_mode`` is
+    ``"zeros"`` only, as for PyTorch's ``nn.ConvTranspose1d``.
 
     >>> conv_transpose1d([1, 2, 3], [1, 10], padding=1).T
     Matrix([[12, 23]])
@@ -78,6 +80,7 @@ def conv_transpose1d(
             padding=padding,
             output_padding=output_padding,
             dilation=dilation,
+            padding_mode=padding_mode,
         ),
     )
 
@@ -92,6 +95,7 @@ def conv_transpose2d(
     padding: object = 0,
     output_padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv_transpose2d`` for one sample, symbolically.
 
@@ -116,6 +120,7 @@ def conv_transpose2d(
         padding=padding,
         output_padding=output_padding,
         dilation=dilation,
+        padding_mode=padding_mode,
     )
 
 
@@ -129,6 +134,7 @@ def conv_transposend(
     padding: object = 0,
     output_padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv_transpose{N}d``: y ``(C_in, ...)`` of rank N + 1 (or a
     batch ``(B, C_in, ...)``) and w ``(C_in, C_out/groups, k_0, ..., k_(N-1))`` of rank N + 2 (N >= 1);
@@ -153,6 +159,7 @@ def conv_transposend(
         padding=padding,
         output_padding=output_padding,
         dilation=dilation,
+        padding_mode=padding_mode,
     )
 
 
@@ -166,6 +173,7 @@ def conv_transpose3d(
     padding: object = 0,
     output_padding: object = 0,
     dilation: object = 1,
+    padding_mode: object = "zeros",
 ) -> Any:
     """``torch.nn.functional.conv_transpose3d``: y ``(C_in, D, H, W)`` or ``(B, C_in, D, H, W)``,
     w ``(C_in, C_out/groups, kd, kh, kw)``; options as :func:`conv_transposend`.
@@ -187,6 +195,7 @@ def conv_transpose3d(
         padding=padding,
         output_padding=output_padding,
         dilation=dilation,
+        padding_mode=padding_mode,
     )
 
 

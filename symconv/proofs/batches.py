@@ -32,6 +32,8 @@ from symconv.core.engine import in_session
 from symconv.core.tensors import as_tensor, rank_of
 from symconv.layout.channels import ChannelLayer, channel_layer
 from symconv.ops.channels import derive_channel_gradients, outputs, upstream_entries
+from symconv.proofs.channels import channel_pairs
+from symconv.proofs.definition import definition_step, gradient_definition_steps
 from symconv.proofs.proof import Proof, Step, check, observe
 
 
@@ -95,12 +97,14 @@ def prove_batch_gradients(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
     grad_w: object = None,
 ) -> Proof:
     """Prove, for a batch x ``(B, C_in, ...)``, kernel w ``(C_out, C_in/groups, k...)``
     and upstream ``(B, C_out, ...)``, with ``L = sum_n sum g_n y_n``: the batch output is
     each sample's output; ``dL/dw`` (and ``dL/db``) is the sum of the per-sample
-    gradients; ``dL/dx_n`` is sample n's own gradient and reads no other sample.
+    gradients; ``dL/dx_n`` is sample n's own gradient and reads no other sample; the
+    outputs and both gradients agree with the literal definition, sample by sample.
 
     ``grad_w`` is a weight gradient you claim (shaped as w); it is checked against the
     sum of the per-sample gradients instead of the derived one.
@@ -132,6 +136,7 @@ def prove_batch_gradients(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
     g = upstream_entries(upstream, layer)
     derived = derive_channel_gradients(layer, g)
@@ -150,13 +155,52 @@ def prove_batch_gradients(
     weight_labels = list(itertools.product(*[range(n) for n in layer.kernel_shape]))
     input_labels = list(itertools.product(*[range(n) for n in layer.input_shape]))
     output_labels = list(itertools.product(*[range(n) for n in layer.output_shape]))
+    y = outputs(layer)
+    # The definition's pairs of one sample, moved to each sample's inputs: the literal
+    # definition knows channels, not batches, and a batch is its samples side by side.
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+    q_all = layer.layout.sample_input_length
+    forward = [
+        [(n * q_all + j, k) for j, k in pairs]
+        for n in range(layer.layout.batch)
+        for pairs in channel_pairs(samples[0], request)
+    ]
+    bias_of = layer.layout.channel_of_output
     steps = [
         check(
             "batch output is each sample's output",
-            outputs(layer),
-            [y for s in samples for y in outputs(s)],
+            y,
+            [v for s in samples for v in outputs(s)],
             law=r"the batch's matrix is $\operatorname{diag}(T, \dots, T)$: $y_n = T x_n + b$",
             labels=output_labels,
+        ),
+        definition_step(
+            y,
+            forward,
+            layer.x,
+            layer.w,
+            labels=output_labels,
+            extra=(
+                [[layer.bias[bias_of(n)]] for n in range(len(y))]
+                if layer.bias is not None
+                else None
+            ),
+        ),
+        *gradient_definition_steps(
+            forward,
+            derived.grad_w,
+            derived.grad_x,
+            layer.x,
+            layer.w,
+            g,
+            weight_labels=weight_labels,
+            input_labels=input_labels,
         ),
         check(
             "weight gradient is the sum over samples",

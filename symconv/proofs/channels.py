@@ -18,13 +18,13 @@ import itertools
 from collections.abc import Sequence
 
 import sympy
-from sympy import Expr
+from sympy import Expr, S
 
-from symconv.core.engine import in_session
+from symconv.core.engine import in_session, total
 from symconv.core.tensors import rank_of
 from symconv.layout.channels import ChannelLayer, ChannelLayout, channel_layer, flat
 from symconv.ops.banded import BandedMatrix, band_from_settings
-from symconv.ops.channels import derive_channel_gradients, outputs, upstream_entries
+from symconv.ops.channels import biased, derive_channel_gradients, plus_bias, upstream_entries
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.sliding import sliding_outputs
 from symconv.proofs.definition import definition_step, gradient_definition_steps, layer_pairs
@@ -50,6 +50,21 @@ def proof_dims(x: object, w: object) -> int:
     return rank - 2
 
 
+def sum_of(parts: Sequence[Expr]) -> Expr:
+    """``Add(*parts)`` built from the parts' terms: Add flattens nested sums into their
+    terms and collects like ones, which :func:`~symconv.core.engine.total` does too (a
+    sum of the same terms built before in the session is found, not sorted again).
+
+    >>> from sympy import symbols
+    >>> a, b, c, d = symbols("a b c d")
+    >>> sum_of([a * b + c * d, a * c]) == sympy.Add(a * b + c * d, a * c)
+    True
+    """
+    return total(
+        [term for part in parts for term in sympy.Add.make_args(part) if term is not S.Zero]
+    )
+
+
 def single_channel_outputs(layer: ChannelLayer, o: int, c: int) -> list[Expr]:
     """conv(x[group(o)*C_in/groups + c], w[o, c]): one single-channel layer."""
     s = layer.layout
@@ -70,19 +85,32 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
         s.spatial.input_length,
         s.spatial.kernel_size,
     )
-    crossing = [
-        (i, j) for (i, j) in t.ties if s.group_of(i // p_size) != (j // q_size) // s.group_in
-    ]
-    assembled: dict[tuple[int, int], Expr] = {}
+    # Compared as ints: each entry with the index of a weight it holds (a folded entry
+    # of a padding mode once per weight it sums), as one int, T's against the blocks'
+    # moved to their place in T; then the weights those indices name, once per weight.
+    columns, count = t.shape[1], len(layer.w)
+    group_in = s.group_in
+    group = [s.group_of(o) for o in range(s.out_channels)]
+    held: set[int] = set()
+    crossing: list[tuple[int, int]] = []
+    for (i, j), k in t.ties.items():
+        held.add((i * columns + j) * count + k)
+        if group[i // p_size] != j // q_size // group_in:
+            crossing.append((i, j))
+    assembled: set[int] = set()
+    weights: list[Expr] = list(layer.w)
     for o in range(s.out_channels):
-        for c in range(s.group_in):
-            channel = s.group_of(o) * s.group_in + c
-            start = (o * s.group_in + c) * k_size
+        for c in range(group_in):
+            channel = group[o] * group_in + c
+            start = (o * group_in + c) * k_size
             block = band_from_settings(layer.w[start : start + k_size], s.spatial)
-            for (i, j), k in block.ties.items():
-                assembled[(o * p_size + i, channel * q_size + j)] = block.weights[k]
-    entries = sorted(assembled)
-    same_pattern = set(assembled) == set(t.ties)
+            row, column = o * p_size, channel * q_size
+            assembled.update(
+                ((row + i) * columns + column + j) * count + start + k
+                for (i, j), k in block.ties.items()
+            )
+            weights[start : start + k_size] = block.weights
+    same_ties = assembled == held
     return [
         observe(
             "zero blocks across groups",
@@ -92,18 +120,23 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
         ),
         observe(
             "blocks hold the single-channel bands",
-            same_pattern,
+            same_ties,
             law=(
                 r"block $(o, c)$ of $T$ is $T(w_{o,c'})$ where "
-                r"$c = \operatorname{group}(o)\, C_{\mathrm{in}}/G + c'$"
+                r"$c = \operatorname{group}(o)\, C_{\mathrm{in}}/G + c'$: the same entries, "
+                r"each tied to the same weight index"
             ),
+            details={"band entries": len(held)},
         ),
         check(
             "block entries are the single-channel weights",
-            [t[e] for e in entries],
-            [assembled[e] for e in entries],
-            law=r"$T_{(o, p), (c, q)} = T(w_{o,c'})_{p, q}$",
-            labels=entries,
+            list(t.weights),
+            weights,
+            law=(
+                r"$T_{(o, p), (c, q)} = T(w_{o,c'})_{p, q}$: the tied entries agree (above), "
+                r"so the weights they hold are compared once each"
+            ),
+            labels=list(itertools.product(*[range(n) for n in layer.kernel_shape])),
         ),
     ]
 
@@ -119,10 +152,12 @@ def prove_channels(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Proof:
     """Prove the matrix form of a multi-channel layer (N-D for a kernel of rank N + 2):
     ``y = T x + b`` with T block-structured by groups, and each output channel the sum
-    of single-channel convolutions over its group.
+    of single-channel convolutions over its group. With a ``padding_mode`` each channel
+    is padded by the mode, and an entry of T may be a sum of weights of its block.
 
     >>> import sympy
     >>> from sympy import Array, Matrix
@@ -143,20 +178,27 @@ def prove_channels(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
     s = layer.layout
-    y = outputs(layer)
+    z = sliding_outputs(layer.x, layer.w, flat(s))
+    y = biased(z, layer)
     t = band_from_settings(layer.w, flat(s))
     p_size = s.spatial.output_length
     biases = layer.bias
+    # T x built row by row; where a row's sum is the very sum the windows built (the
+    # session's products and sums are shared), its biased output is y's, not rebuilt.
     product = t.matvec(layer.x)
     if biases is not None:
-        product = [sympy.Add(v, biases[n // p_size]) for n, v in enumerate(product)]
+        product = [
+            y[n] if v is z[n] else plus_bias(v, biases[n // p_size]) for n, v in enumerate(product)
+        ]
     summed: list[Expr] = []
     for o in range(s.out_channels):
         per_channel = [single_channel_outputs(layer, o, c) for c in range(s.group_in)]
-        extra = [biases[o]] if biases is not None else []
-        summed += [sympy.Add(*[z[p] for z in per_channel], *extra) for p in range(p_size)]
+        for p in range(p_size):
+            value = sum_of([part[p] for part in per_channel])
+            summed.append(plus_bias(value, biases[o]) if biases is not None else value)
     labels = [divmod(n, p_size) for n in range(len(y))]
     steps = [
         check(
@@ -181,7 +223,14 @@ def prove_channels(
         definition_step(
             y,
             channel_pairs(
-                layer, {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+                layer,
+                {
+                    "stride": stride,
+                    "padding": padding,
+                    "dilation": dilation,
+                    "flip": flip,
+                    "padding_mode": padding_mode,
+                },
             ),
             layer.x,
             layer.w,
@@ -238,6 +287,7 @@ def prove_channel_gradients(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
 ) -> Proof:
     """The tied-weight proof for a multi-channel layer: each weight's gradient is the sum
     over its tie set (inside its block), ``dL/dx = T^T g``, ``dL/dw[o, c'] = X_c^T g_o``
@@ -264,6 +314,7 @@ def prove_channel_gradients(
         padding=padding,
         dilation=dilation,
         flip=flip,
+        padding_mode=padding_mode,
     )
     g = upstream_entries(upstream, layer)
     derived = derive_channel_gradients(layer, g)
@@ -271,11 +322,15 @@ def prove_channel_gradients(
     p_size, q_size = s.spatial.output_length, s.spatial.input_length
     spatial = s.spatial
     closed_w: list[Expr] = []
+    data: dict[int, list[list[Expr]]] = {}  # X of each input channel, read by C_out/G outputs
     for o in range(s.out_channels):
         g_o = g[o * p_size : (o + 1) * p_size]
         for c in range(s.group_in):
             channel = s.group_of(o) * s.group_in + c
-            rows = rows_from_settings(layer.x[channel * q_size : (channel + 1) * q_size], spatial)
+            rows = data.get(channel)
+            if rows is None:
+                image = layer.x[channel * q_size : (channel + 1) * q_size]
+                rows = data[channel] = rows_from_settings(image, spatial)
             column = data_transpose_times(rows, g_o)
             closed_w += column[::-1] if s.flip else column
     weight_labels = list(itertools.product(*[range(n) for n in layer.kernel_shape]))
@@ -296,7 +351,13 @@ def prove_channel_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    request = {"stride": stride, "padding": padding, "dilation": dilation, "flip": flip}
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
     steps += gradient_definition_steps(
         channel_pairs(layer, request),
         derived.grad_w,
