@@ -4,6 +4,7 @@ the :class:`GeneralProof` that holds them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,19 +18,38 @@ from sympy import (
     default_sort_key,
 )
 
-from symconv.core.engine import same
 from symconv.general.layer import Case, Layer
 from symconv.general.rules import Rule, law
 from symconv.proofs.proof import Proof, Step
 from symconv.summation import (
-    instantiate,
     linear_coefficient,
     sums_equal,
 )
+from symconv.summation.instances import instance_mismatch
 
 
 def describe_case(case: Case) -> str:
-    return ", ".join(f"{symbol}={value}" for symbol, value in case.items())
+    """A case as ``m=5, n=3, i=0``.
+
+    >>> from sympy import symbols
+    >>> m, n = symbols("m n", integer=True)
+    >>> describe_case({m: 5, n: sympy.Integer(3)})
+    'm=5, n=3'
+    """
+    return ", ".join(f"{_label(symbol)}={_label(value)}" for symbol, value in case.items())
+
+
+def _label(item: Any) -> str:
+    try:
+        return _name(item)
+    except TypeError:  # unhashable
+        return str(item)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _name(item: Any) -> str:
+    # str() of a SymPy object runs the printer, and the spot checks label every instance.
+    return str(item)
 
 
 def derive(
@@ -70,18 +90,27 @@ def derive(
     boundary = boundary_cases(before, after, cases)
     if holds:
         checks = [(case, False) for case in cases] + [(case, True) for case in boundary]
+        # Only the free symbols of the step matter: cases that differ elsewhere (a free
+        # index of another step) are one instance, carried out once.
+        free = _free_symbols(before) | _free_symbols(after)
+        done: dict[frozenset[tuple[Basic, Any]], tuple[Expr, Expr] | None | ValueError] = {}
         for case, extra in checks:
-            try:
-                left, right = instantiate(before, case, cap), instantiate(after, case, cap)
-            except ValueError:
+            key = frozenset((s, v) for s, v in case.items() if s in free)
+            if key not in done:
+                try:
+                    done[key] = instance_mismatch(before, after, case, cap)
+                except ValueError as error:
+                    done[key] = error
+            outcome = done[key]
+            if isinstance(outcome, ValueError):
                 if not extra:
-                    raise
+                    raise outcome
                 continue  # a boundary instance a symbol of the step has no value at
-            if not same(left, right)[0]:
+            if outcome is not None:
                 label = describe_case(case)
                 if extra:
                     label += " (boundary: an empty or reversed range)"
-                holds, mismatch = False, (label, left, right)
+                holds, mismatch = False, (label, *outcome)
                 break
             agreed += 1
     method = f"{rule.name}, then {how}"
@@ -100,6 +129,10 @@ def derive(
         mismatch=mismatch,
         details={"rule": rule.name, "result": result, "instances": agreed},
     )
+
+
+def _free_symbols(expr: Any) -> set[Basic]:
+    return set(expr.free_symbols) if isinstance(expr, Basic) else set()
 
 
 #: Lengths ``high - low + 1`` the boundary instances give a range: empty, and reversed by
@@ -130,7 +163,8 @@ def boundary_cases(before: Expr, after: Expr, cases: Sequence[Case] = ()) -> lis
     """
     bases = list(cases) or [{}]
     bases = [bases[0]] if len(bases) == 1 else [bases[0], bases[-1]]
-    seen = {tuple(sorted(map(str, c.items()))) for c in cases}
+    # Keys by value, not by str(): printing SymPy objects is what this would spend its time on.
+    seen = {frozenset(c.items()) for c in cases}
     found: list[dict[Expr, int]] = []
     for expr in (before, after):
         if not isinstance(expr, Basic):
@@ -160,7 +194,7 @@ def boundary_cases(before: Expr, after: Expr, cases: Sequence[Case] = ()) -> lis
                             if not value.is_Integer:
                                 continue
                             case = {**base, symbol: int(value)}
-                            key = tuple(sorted(map(str, case.items())))
+                            key = frozenset(case.items())
                             if key not in seen:
                                 seen.add(key)
                                 found.append(case)
