@@ -44,7 +44,7 @@ SIZES_2D: tuple[tuple[tuple[int, int], ...], ...] = (
 
 def _with_lengths(layer: Layer, values: dict[Expr, int]) -> dict[Expr, int]:
     for a in layer.axes:
-        values[layer.L[a]] = int(layer.length(a).subs(values))
+        values[layer.L[a]] = int(instantiate(layer.length(a), values))
     return values
 
 

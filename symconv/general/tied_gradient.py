@@ -37,6 +37,7 @@ from symconv.proofs.proof import check
 from symconv.summation import (
     between,
     bracket,
+    instantiate,
     refine_brackets,
 )
 
@@ -183,6 +184,7 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
         )
     )
     left, right, labels = [], [], []
+    claimed_symbolic = claimed_tie(i, j, q)
     for sizes in size_grid(layer):
         _, w, _ = concrete_arrays(layer, sizes)
         tie_sets = reference_band(layer, sizes, w).tie_sets()
@@ -194,14 +196,11 @@ def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None
             members = set(tie_sets[flat(layer, weight, layer.n, sizes)])
             for u in outputs_:
                 for v in inputs_:
-                    left.append(claimed_tie(u, v, weight).subs(sizes))
+                    at = {**sizes, **dict(zip((*q, *i, *j), (*weight, *u, *v), strict=True))}
+                    left.append(instantiate(claimed_symbolic, at))
                     entry = (flat(layer, u, layer.L, sizes), flat(layer, v, layer.m, sizes))
                     right.append(S.One if entry in members else S.Zero)
-                    labels.append(
-                        describe_case(
-                            {**sizes, **dict(zip((*q, *i, *j), (*weight, *u, *v), strict=True))}
-                        )
-                    )
+                    labels.append(describe_case(at))
     steps.append(
         check(
             "agrees with the band's tie sets",
