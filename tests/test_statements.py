@@ -994,27 +994,29 @@ def general_output_length(text: str) -> None:
 
 
 def general_banded(text: str) -> None:
-    """'With T_ij = sum_k w_k [j = i s + k d - p], every output i satisfies
-    sum_j T_ij x_j = sum_k w_k x_{i s + k d - p} over the taps that land in the input;
-    with p = 0 every tap of every output 0 <= i <= L - 1 lands in the input.'"""
-    says("T_ij = sum_k w_k [j = i s + k d - p]", text)
-    says("sum_j T_ij x_j = sum_k w_k x_{i s + k d - p} over the taps that land in the input", text)
-    says("With p = 0 every tap of every output 0 <= i <= L - 1 lands in the input", text)
-    for m, n, s, d, p in sizes_1d():
+    """'With T_ij = sum_k w_k [j = i s + k d - p_l], every output i satisfies
+    sum_j T_ij x_j = sum_k w_k x_{i s + k d - p_l} over the taps that land in the input;
+    with p_l = p_r = 0 every tap of every output 0 <= i <= L - 1 lands in the input.'"""
+    says("T_ij = sum_k w_k [j = i s + k d - p_l]", text)
+    says("sum_j T_ij x_j = sum_k w_k x_{i s + k d - p_l} over the taps that land in", text)
+    says("With p_l = p_r = 0 every tap of every output 0 <= i <= L - 1 lands in", text)
+    for m, n, s, d, pl, pr in sizes_two_sided(text):
         x, w = v("x", m), v("w", n)
-        z = conv1d(x, w, stride=s, padding=p, dilation=d)
-        T = conv_matrix(w, m, stride=s, padding=p, dilation=d)
+        z = conv1d(x, w, stride=s, padding=(pl, pr), dilation=d)
+        T = conv_matrix(w, m, stride=s, padding=(pl, pr), dilation=d)
         stated = Matrix(
             [
-                [sum(w[k] for k in range(n) if j == i * s + k * d - p) for j in range(m)]
+                [sum(w[k] for k in range(n) if j == i * s + k * d - pl) for j in range(m)]
                 for i in range(len(z))
             ]
         )
-        assert_same(flat(T), flat(stated), f"T_ij at {(m, n, s, d, p)}")
+        assert_same(flat(T), flat(stated), f"T_ij at {(m, n, s, d, pl, pr)}")
         for i in range(len(z)):
-            taps = [w[k] * x[i * s + k * d - p] for k in range(n) if in_range(i * s + k * d - p, m)]
+            taps = [
+                w[k] * x[i * s + k * d - pl] for k in range(n) if in_range(i * s + k * d - pl, m)
+            ]
             assert is_zero((T * Matrix(x))[i] - sum(taps)) and is_zero(z[i] - sum(taps))
-            if p == 0:
+            if pl == pr == 0:
                 assert all(in_range(i * s + k * d, m) for k in range(n))
 
 
@@ -1024,24 +1026,24 @@ def linear_loss(g: Sequence[Any], z: Sequence[Any]) -> Any:
 
 def general_tied(text: str) -> None:
     """'For the loss l = sum_i g_i y_i of the layer y = T(w) x: dl/dw_q =
-    sum_i g_i x_{i s + q d - p} (taps in range), and this is the sum of the untied
-    gradients dl/dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p} of w_q.'"""
-    says("d\u2113 / dw_q = sum_i g_i x_{i s + q d - p} (taps in range)", text)
-    says("d\u2113 / dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p} of w_q", text)
-    for m, n, s, d, p in sizes_1d():
+    sum_i g_i x_{i s + q d - p_l} (taps in range), and this is the sum of the untied
+    gradients dl/dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p_l} of w_q.'"""
+    says("d\u2113 / dw_q = sum_i g_i x_{i s + q d - p_l} (taps in range)", text)
+    says("d\u2113 / dU_ij = g_i x_j over the tie set {(i, j) : j = i s + q d - p_l} of w_q", text)
+    for m, n, s, d, pl, pr in sizes_two_sided(text):
         x, w = v("x", m), v("w", n)
-        z = conv1d(x, w, stride=s, padding=p, dilation=d)
+        z = conv1d(x, w, stride=s, padding=(pl, pr), dilation=d)
         g = v("g", len(z))
-        T = conv_matrix(w, m, stride=s, padding=p, dilation=d)
+        T = conv_matrix(w, m, stride=s, padding=(pl, pr), dilation=d)
         U = m_("U", len(z), m)
         untied = linear_loss(g, U * Matrix(x))
         for i, j in itertools.product(range(len(z)), range(m)):
             assert is_zero(sympy.diff(untied, U[i, j]) - g[i] * x[j])
         for q in range(n):
             grad = sympy.diff(linear_loss(g, z), w[q])
-            taps = [(i, i * s + q * d - p) for i in range(len(z))]
+            taps = [(i, i * s + q * d - pl) for i in range(len(z))]
             stated = sum(g[i] * x[j] for i, j in taps if in_range(j, m))
-            assert is_zero(grad - stated), f"dl/dw_{q} at {(m, n, s, d, p)}"
+            assert is_zero(grad - stated), f"dl/dw_{q} at {(m, n, s, d, pl, pr)}"
             tie_set = [(i, j) for i, j in taps if in_range(j, m)]
             assert sorted(tie_set) == sorted(ties(T, w[q])), "the tie set of w_q"
 
@@ -1052,49 +1054,49 @@ def m_(name: str, rows: int, cols: int) -> Matrix:
 
 def general_input(text: str) -> None:
     """'dl/dx_r = sum_i T_ir g_i = (T^T g)_r. Summed over the outputs first, only
-    i = (r - k d + p)/s with s | r - k d + p remains; for s = d = 1, p = 0 it is the full
-    cross-correlation of g (length m - n + 1) with the flipped kernel w_{n-1-k}.'"""
+    i = (r - k d + p_l)/s with s | r - k d + p_l remains; for s = d = 1, p_l = p_r = 0 it
+    is the full cross-correlation of g (length m - n + 1) with the flipped kernel.'"""
     says("d\u2113 / dx_r = sum_i T_ir g_i", text)
-    says("only i = (r - k d + p)/s with s | r - k d + p remains", text)
-    says("for s = d = 1, p = 0 it is the full cross-correlation of g (length m - n + 1)", text)
-    for m, n, s, d, p in sizes_1d():
+    says("only i = (r - k d + p_l)/s with s | r - k d + p_l remains", text)
+    says("for s = d = 1, p_l = p_r = 0 it is the full cross-correlation of g", text)
+    for m, n, s, d, pl, pr in sizes_two_sided(text):
         x, w = v("x", m), v("w", n)
-        z = conv1d(x, w, stride=s, padding=p, dilation=d)
+        z = conv1d(x, w, stride=s, padding=(pl, pr), dilation=d)
         g = v("g", len(z))
-        T = conv_matrix(w, m, stride=s, padding=p, dilation=d)
+        T = conv_matrix(w, m, stride=s, padding=(pl, pr), dilation=d)
         grads = [sympy.diff(linear_loss(g, z), xr) for xr in x]
         assert_same(grads, flat(T.T * Matrix(g)), "dl/dx = T^T g")
         for r in range(m):
             stated = sum(
-                g[(r - k * d + p) // s] * w[k]
+                g[(r - k * d + pl) // s] * w[k]
                 for k in range(n)
-                if (r - k * d + p) % s == 0 and 0 <= (r - k * d + p) // s <= len(z) - 1
+                if (r - k * d + pl) % s == 0 and 0 <= (r - k * d + pl) // s <= len(z) - 1
             )
-            assert is_zero(grads[r] - stated), f"dl/dx_{r} at {(m, n, s, d, p)}"
-        if s == d == 1 and p == 0:
+            assert is_zero(grads[r] - stated), f"dl/dx_{r} at {(m, n, s, d, pl, pr)}"
+        if s == d == 1 and pl == pr == 0:
             assert len(g) == m - n + 1
             full = conv1d(g, list(w)[::-1], padding=n - 1)
             assert_same(grads, flat(full), "full cross-correlation with the flipped kernel")
 
 
 def general_flip(text: str) -> None:
-    """'sum_k w_k x_{i s + (n-1-k) d - p} = sum_k w_{n-1-k} x_{i s + k d - p} (taps in
-    range), the cross-correlation with the reversed kernel. For s = d = 1, p = n - 1 it is
-    the text-book full convolution (x * w)_t = sum_j x_j w_{t-j}.'"""
-    says("sum_k w_k x_{i s + (n-1-k) d - p} = sum_k w_{n-1-k} x_{i s + k d - p}", text)
-    says("For s = d = 1, p = n - 1 it is the text-book full convolution", text)
-    for m, n, s, d, p in sizes_1d():
+    """'sum_k w_k x_{i s + (n-1-k) d - p_l} = sum_k w_{n-1-k} x_{i s + k d - p_l} (taps
+    in range), the cross-correlation with the reversed kernel. For s = d = 1,
+    p_l = p_r = n - 1 it is the text-book full convolution (x * w)_t = sum_j x_j w_{t-j}.'"""
+    says("sum_k w_k x_{i s + (n-1-k) d - p_l} = sum_k w_{n-1-k} x_{i s + k d - p_l}", text)
+    says("For s = d = 1, p_l = p_r = n - 1 it is the text-book full convolution", text)
+    for m, n, s, d, pl, pr in sizes_two_sided(text):
         x, w = v("x", m), v("w", n)
-        settings = {"stride": s, "padding": p, "dilation": d}
+        settings = {"stride": s, "padding": (pl, pr), "dilation": d}
         z = conv1d(x, w, flip=True, **settings)
         assert_same(flat(z), flat(conv1d(x, list(w)[::-1], **settings)), "reversed kernel")
         for i in range(len(z)):
             left = sum(
-                w[k] * x[i * s + (n - 1 - k) * d - p]
+                w[k] * x[i * s + (n - 1 - k) * d - pl]
                 for k in range(n)
-                if in_range(i * s + (n - 1 - k) * d - p, m)
+                if in_range(i * s + (n - 1 - k) * d - pl, m)
             )
-            assert is_zero(z[i] - left), f"output {i} at {(m, n, s, d, p)}"
+            assert is_zero(z[i] - left), f"output {i} at {(m, n, s, d, pl, pr)}"
         full = conv1d(x, w, flip=True, padding=n - 1)
         textbook = [
             sum(x[j] * w[t - j] for j in range(m) if 0 <= t - j <= n - 1) for t in range(m + n - 1)

@@ -149,7 +149,7 @@ def boundary_cases(before: Expr, after: Expr, cases: Sequence[Case] = ()) -> lis
     Only symbols of unknown sign are moved: the smallest value their assumptions allow is
     no bound at all, so the step must hold below any range's end. A size declared
     positive or nonnegative is tied to the theorem's other sizes by facts ``derive`` does
-    not see (``L = floor((m + 2p - d(n - 1) - 1)/s) + 1``, ``m + 2p >= d(n - 1) + 1``,
+    not see (``L = floor((m + p_l + p_r - d(n - 1) - 1)/s) + 1``, ``m + p_l + p_r >= d(n - 1) + 1``,
     free indices in range): its smallest and boundary instances belong in the
     theorem's own cases.
 
@@ -238,15 +238,20 @@ def assumptions_for(
             r"$x_j$, $w_k$, $g_i$ are arbitrary (symbolic) entries",
         )
         return text, tex
+    pad = "p_la, p_ra integers >= 0" if two_sided else "p_a an integer >= 0"
+    pad_tex = (
+        r"p_{la}, p_{ra} \in \mathbb{Z}_{\ge 0}" if two_sided else r"p_a \in \mathbb{Z}_{\ge 0}"
+    )
+    room = "m_a + p_la + p_ra" if two_sided else "m_a + 2 p_a"
+    room_tex = "m_a + p_{la} + p_{ra}" if two_sided else "m_a + 2 p_a"
     text = (
-        "on each axis a: m_a, n_a, s_a, d_a are integers >= 1 and p_a an integer >= 0",
-        "m_a + 2 p_a >= d_a (n_a - 1) + 1 on each axis: at least one window fits",
+        f"on each axis a: m_a, n_a, s_a, d_a are integers >= 1 and {pad}",
+        f"{room} >= d_a (n_a - 1) + 1 on each axis: at least one window fits",
         "x, w, g are arbitrary (symbolic) 2-D arrays",
     )
     tex = (
-        r"on each axis $a$: $m_a, n_a, s_a, d_a \in \mathbb{Z}_{\ge 1}$, "
-        r"$p_a \in \mathbb{Z}_{\ge 0}$",
-        r"$m_a + 2 p_a \ge d_a (n_a - 1) + 1$ on each axis: at least one window fits",
+        r"on each axis $a$: $m_a, n_a, s_a, d_a \in \mathbb{Z}_{\ge 1}$, " + rf"${pad_tex}$",
+        rf"${room_tex} \ge d_a (n_a - 1) + 1$ on each axis: at least one window fits",
         r"$x$, $w$, $g$ are arbitrary (symbolic) 2-D arrays",
     )
     return text, tex
@@ -263,29 +268,32 @@ STATEMENTS: dict[str, str] = {
         r"with $p_l = p_r = p$, $\lfloor (m + 2p - d(n-1) - 1)/s \rfloor + 1$."
     ),
     "banded": (
-        r"With the banded matrix $T_{ij} = \sum_k w_k\,[j = i s + k d - p]$, every output "
-        r"$i$ satisfies $\sum_j T_{ij} x_j = \sum_k w_k\, x_{i s + k d - p}$ over the taps "
-        r"that land in the input ($0 \le i s + k d - p \le m - 1$; the others read padding "
-        r"zeros). With $p = 0$ every tap of every output $0 \le i \le L - 1$ lands in the input."
+        r"With the banded matrix $T_{ij} = \sum_k w_k\,[j = i s + k d - p_l]$, every output "
+        r"$i$ satisfies $\sum_j T_{ij} x_j = \sum_k w_k\, x_{i s + k d - p_l}$ over the taps "
+        r"that land in the input ($0 \le i s + k d - p_l \le m - 1$; the others read padding "
+        r"zeros). With $p_l = p_r = 0$ every tap of every output $0 \le i \le L - 1$ lands in "
+        r"the input."
     ),
     "tied": (
         r"For the loss $\ell = \sum_i g_i y_i$ of the layer $y = T(w)\,x$: "
-        r"$\partial \ell / \partial w_q = \sum_i g_i\, x_{i s + q d - p}$ (taps in range), and "
+        r"$\partial \ell / \partial w_q = \sum_i g_i\, x_{i s + q d - p_l}$ (taps in range), and "
         r"this is the sum of the untied gradients $\partial \ell / \partial U_{ij} = g_i x_j$ "
-        r"over the tie set $\{(i, j) : j = i s + q d - p\}$ of $w_q$."
+        r"over the tie set $\{(i, j) : j = i s + q d - p_l\}$ of $w_q$."
     ),
     "input": (
         r"For $\ell = \sum_i g_i y_i$: $\partial \ell / \partial x_r = \sum_i T_{ir}\, g_i = "
-        r"(T^{\mathsf T} g)_r$. Summed over the outputs first, only $i = (r - k d + p)/s$ "
-        r"with $s \mid r - k d + p$ remains (the transposed, strided convolution); for "
-        r"$s = d = 1$, $p = 0$ it is the full cross-correlation of $g$ (length $m - n + 1$) "
+        r"(T^{\mathsf T} g)_r$. Summed over the outputs first, only $i = (r - k d + p_l)/s$ "
+        r"with $s \mid r - k d + p_l$ remains (the transposed, strided convolution); for "
+        r"$s = d = 1$, $p_l = p_r = 0$ it is the full cross-correlation of $g$ "
+        r"(length $m - n + 1$) "
         r"with the flipped kernel $w_{n-1-k}$."
     ),
     "flip": (
         r"Convolution runs the kernel index against the input index: "
-        r"$\sum_k w_k\, x_{i s + (n-1-k) d - p} = \sum_k w_{n-1-k}\, x_{i s + k d - p}$ "
+        r"$\sum_k w_k\, x_{i s + (n-1-k) d - p_l} = \sum_k w_{n-1-k}\, x_{i s + k d - p_l}$ "
         r"(taps in range), the cross-correlation with the reversed kernel. For $s = d = 1$, "
-        r"$p = n - 1$ it is the text-book full convolution $(x * w)_t = \sum_j x_j w_{t-j}$."
+        r"$p_l = p_r = n - 1$ it is the text-book full convolution "
+        r"$(x * w)_t = \sum_j x_j w_{t-j}$."
     ),
 }
 
