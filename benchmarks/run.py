@@ -15,7 +15,9 @@ For symbolic x (length m), w (length n) and upstream gradients g, valid cross-co
 
 Each measurement runs in a fresh Python process so SymPy's cache and the memory peak
 belong to it alone; memory is the growth of ``ru_maxrss`` over the process after imports.
-The 2-D section comes from ``benchmarks/bench2d.py``. Run ``python benchmarks/run.py``
+The 2-D, 3-D, channel and faces sections come from ``benchmarks/bench2d.py``,
+``bench3d.py``, ``bench_channels.py`` and ``bench_faces.py`` (report against derive, the
+CLI's exit, ``import symconv``, each all-size theorem and the catalogue). Run ``python benchmarks/run.py``
 (``--quick`` for the small sizes only).
 """
 
@@ -217,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-3d", action="store_true", help="skip the 3-D cell")
     parser.add_argument("--no-channels", action="store_true", help="skip the channel cell")
     parser.add_argument(
+        "--no-faces", action="store_true", help="skip report, exit, import and theorem cells"
+    )
+    parser.add_argument(
         "--repeat", type=int, default=3, help="fresh runs per cell; the fastest counts"
     )
     parser.add_argument("--one", nargs=3, metavar=("KIND", "M", "N"), help=argparse.SUPPRESS)
@@ -265,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         sizes = ["3", "8", "16", "3"] if args.quick else []
         bench_channels.main([*sizes, "--repeat", str(args.repeat)])
+    if not args.no_faces:
+        import bench_faces
+
+        bench_faces.main([*(["--quick"] if args.quick else []), "--repeat", str(args.repeat)])
     return 0
 
 
