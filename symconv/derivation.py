@@ -19,24 +19,25 @@ Layer: x in R^4, w in R^3, cross-correlation, stride 1, padding (0, 0), dilation
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import sympy
 from sympy import Expr, Matrix
 from sympy.printing.str import StrPrinter
 
-from symconv.core.engine import in_session
+from symconv.core.engine import ACTIVE, in_session
 from symconv.core.vectors import as_vector, symbolic_vector
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
 from symconv.ops.datamatrix import rows_from_settings
 from symconv.ops.gradients import activation_function, identity, layer_gradients
 from symconv.ops.sliding import settings_for
-from symconv.proofs.matrix_form import prove_matrix_form
+from symconv.proofs.matrix_form import MatrixForm, matrix_form
 from symconv.proofs.proof import Proof
-from symconv.proofs.tied import prove_tied_gradients
+from symconv.proofs.tied import tied_gradients
 from symconv.render.latex import check_index_base, kept
 
 Progress = Callable[[str], None]
@@ -125,6 +126,117 @@ def describe_settings(d: Derivation) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Layer:
+    """A 1-D layer resolved once, as every stage of :func:`derive` takes it: the input
+    and kernel as vectors, the validated settings, and the options as the user gave them
+    (the literal definition resolves those again, by the frameworks' rule, to check the
+    settings).
+
+    >>> layer = resolve_layer([1, 2, 3, 4], [5, 6, 7], padding="same")
+    >>> layer.settings.padding_pair, layer.request["padding"]
+    ((1, 1), 'same')
+    """
+
+    x: Matrix
+    w: Matrix
+    settings: ConvSettings
+    request: Mapping[str, object]
+
+    @property
+    def resolved(self) -> dict[str, object]:
+        """The options as the settings resolved them (the padding as its pair)."""
+        s = self.settings
+        return {
+            "stride": s.stride,
+            "padding": s.padding_pair,
+            "dilation": s.dilation,
+            "flip": s.flip,
+            "padding_mode": s.padding_mode,
+        }
+
+
+def resolve_layer(
+    x: object,
+    w: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+    padding_mode: object = "zeros",
+) -> Layer:
+    """Validate the vectors and options of a 1-D layer once (a built-in exception naming
+    the value otherwise)."""
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+    return Layer(xs, ws, settings, MappingProxyType(request))
+
+
+def forward_stage(layer: Layer) -> MatrixForm:
+    """The outputs as sliding dot products, the band T, and the proof that
+    ``z == T x == X w`` (:func:`~symconv.proofs.matrix_form.matrix_form`)."""
+    # The user's padding request, not its resolved pair: the proof's literal definition
+    # resolves the padding word again, by the frameworks' rule, to check the layout's.
+    request = {**layer.resolved, "padding": layer.request["padding"]}
+    return matrix_form(layer.x, layer.w, layer.settings, request)
+
+
+def check_chain_rule_padding(settings: ConvSettings) -> None:
+    """The chain rule through an activation is derived for zero padding only."""
+    if settings.padding_mode != "zeros":
+        raise ValueError(
+            f"grad=True with an activation and padding_mode {settings.padding_mode!r}: the "
+            "chain rule (layer_gradients) covers zero padding only; drop the activation or "
+            "use padding_mode 'zeros'"
+        )
+
+
+@dataclass(frozen=True)
+class Backward:
+    """What the backward stage gives: the tied-gradient proof, the upstream gradient,
+    ``dL/dw`` and ``dL/dx``, and the deltas ``dL/dz_i`` after an activation (else None)."""
+
+    proof: Proof
+    upstream: Matrix
+    grad_w: Matrix
+    grad_x: Matrix
+    deltas: Matrix | None
+
+
+def backward_stage(
+    layer: Layer, activation: Callable[[Expr], Expr] | None, upstream: object
+) -> Backward:
+    """The backward pass of ``L = sum_i g_i f(z_i)`` (upstream ``g`` symbolic unless
+    given) and the tied-gradient proof of the convolution, with the deltas as its
+    upstream after an activation."""
+    settings = layer.settings
+    gs = (
+        symbolic_vector("g", settings.output_length)
+        if upstream is None
+        else as_vector(upstream, "upstream")
+    )
+    if activation is None or activation is identity:
+        tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved)
+        return Backward(tied.proof, gs, Matrix(tied.grad_w), Matrix(tied.grad_x), None)
+    check_chain_rule_padding(settings)
+    options = {k: v for k, v in layer.resolved.items() if k != "padding_mode"}
+    chain = layer_gradients(
+        layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **options
+    )
+    held = as_vector(proof_upstream(chain.deltas, layer.x, layer.w), "upstream")
+    tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved)
+    return Backward(tied.proof, gs, chain.grad_w, chain.grad_x, chain.deltas)
+
+
 @in_session
 def derive(
     x: object,
@@ -149,70 +261,66 @@ def derive(
     ``dL/dz_i = g_i f'(z_i)``, kept as ``deltas``), and the tied-gradient proof is the
     convolution's, with those deltas as its upstream gradient.
 
+    The layer is resolved once (:func:`resolve_layer`); each stage takes it and returns
+    its results with its proof (:func:`forward_stage`, :func:`backward_stage`).
+
     >>> d = derive([1, 2, 3, 4], [5, 6, 7], activation="relu", grad=True, upstream=[1, 1])
     >>> d.deltas.T, d.grad_w.T
     (Matrix([[1, 1]]), Matrix([[3, 5, 7]]))
     """
     say = progress or (lambda message: None)
-    xs = as_vector(x, "input x")
-    ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    if grad and activation is not None and settings.padding_mode != "zeros":
-        raise ValueError(
-            f"grad=True with an activation and padding_mode {settings.padding_mode!r}: the "
-            "chain rule (layer_gradients) covers zero padding only; drop the activation or "
-            "use padding_mode 'zeros'"
-        )
+    layer = resolve_layer(
+        x,
+        w,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        padding_mode=padding_mode,
+    )
+    settings = layer.settings
+    if grad and activation is not None:
+        check_chain_rule_padding(settings)  # before any work
     say("windows and sliding dot products with the proof of the matrix form")
-    options = dict(
-        stride=settings.stride,
-        padding=settings.padding_pair,
-        dilation=settings.dilation,
-        flip=settings.flip,
-    )
-    # The user's padding request, not its resolved pair: the proof's literal definition
-    # resolves the padding word again, by the frameworks' rule, to check the layout's.
-    matrix_form = prove_matrix_form(
-        xs, ws, **{**options, "padding": padding}, padding_mode=settings.padding_mode
-    )
-    # The proof's first step holds the sliding outputs and the band it checked them with.
-    banded = matrix_form.step("banded product")
-    outputs, t = Matrix(banded.lhs), banded.details["band"]
-    rows = rows_from_settings(list(xs), settings)
-    proofs = [matrix_form]
+    forward = forward_stage(layer)
+    outputs = Matrix(forward.outputs)
     f = activation_function(activation) if activation is not None else None
-    activated = outputs.applyfunc(f) if f is not None else None
     d = Derivation(
-        xs,
-        ws,
+        layer.x,
+        layer.w,
         settings,
-        rows,
+        rows_from_settings(list(layer.x), settings),
         outputs,
-        t,
+        forward.band,
         None if activation is None else getattr(activation, "__name__", str(activation)),
-        activated,
-        proofs,
+        outputs.applyfunc(f) if f is not None else None,
+        [forward.proof],
     )
     if grad:
-        gs = (
-            symbolic_vector("g", settings.output_length)
-            if upstream is None
-            else as_vector(upstream, "upstream")
-        )
         say("gradients and the tied-weight proof")
-        d.upstream = gs
         if f is None or f is identity:
-            tied = prove_tied_gradients(xs, ws, gs, **options, padding_mode=settings.padding_mode)
-            # The proof differentiated the loss; its first two steps hold dL/dw and dL/dx
-            # (named X^T g, or rev(X^T g) for a flipped kernel).
-            d.grad_w = Matrix(tied.steps[0].lhs)
-            d.grad_x = Matrix(tied.steps[1].lhs)
-        else:
-            chain = layer_gradients(xs, ws, activation=f, upstream=gs, **options)
-            d.deltas, d.grad_w, d.grad_x = chain.deltas, chain.grad_w, chain.grad_x
-            tied = prove_tied_gradients(xs, ws, proof_upstream(chain.deltas, xs, ws), **options)
-        d.proofs.append(tied)
+            forget_products()
+        backward = backward_stage(layer, f, upstream)
+        d.upstream, d.grad_w, d.grad_x = backward.upstream, backward.grad_w, backward.grad_x
+        d.deltas = backward.deltas
+        d.proofs.append(backward.proof)
     return d
+
+
+def forget_products() -> None:
+    """Drop the session's table of two-symbol products (:class:`~symconv.core.engine.Memo`)
+    between the forward and the backward stage.
+
+    The forward products ``w_k x_j`` are kept by the outputs that hold them; the backward
+    pass without an activation builds none of them again (its products are ``g_i x_j``
+    and ``g_i w_k``), so their table entries, about 70 bytes a product, would only add
+    to the peak: 21 MB of 274 at (4096, 64), measured. After an activation
+    :func:`~symconv.ops.gradients.layer_gradients` rebuilds the outputs, and finds them
+    in the table, so it is kept then.
+    """
+    memo = ACTIVE.get()
+    if memo is not None:
+        memo.pairs.clear()
 
 
 def proof_upstream(deltas: Matrix, x: Matrix, w: Matrix) -> Matrix:
@@ -289,7 +397,7 @@ def derivation_text(d: Derivation, max_rows: int = 8, index_base: int = 0) -> st
             lines.append(
                 "  ..." if j is None else f"  dL/dx{j + b} = {short_text(d.grad_x[j], show=show)}"
             )
-        tied = d.proofs[-1].step("tied gradient is the sum over its entries").details["tie sets"]
+        tied = d.band.tie_set_view()  # the tie sets the tied-gradient proof summed over
         lines.append("  Tie sets (entries (i, j) of T holding each weight):")
         for k in range(len(d.w)):
             entries = tied[k]

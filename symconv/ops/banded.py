@@ -27,11 +27,12 @@ Matrix([
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from operator import itemgetter
+from operator import eq, itemgetter
+from typing import Any
 
 from sympy import Add, Expr, Matrix, S, zeros
 
@@ -208,6 +209,97 @@ class TieItems(ItemsView[Entry, int]):
                 yield (i, j), k
 
 
+class TieSet(Sequence[Entry]):
+    """The entries of T holding one weight, row-major, read from a :class:`TieMap`'s
+    arrays on demand: a big layer's tie sets are as many entries as its band, and as
+    ``(i, j)`` tuples they would take a hundred bytes each where these take eight.
+
+    Equal to the list of the same entries (and to any sequence of them).
+
+    >>> ties = TieMap([[(0, 0), (1, 1)], [(0, 1), (1, 2)]])
+    >>> s = TieSets(ties, 2)[1]
+    >>> len(s), s[0], s[-1], s[:1], s == [(0, 1), (1, 2)]
+    (2, (0, 1), (1, 2), [(0, 1)], True)
+    """
+
+    __slots__ = ("_ties", "_positions")
+
+    def __init__(self, ties: TieMap, positions: array[int]) -> None:
+        self._ties, self._positions = ties, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def _entry(self, position: int) -> Entry:
+        ties = self._ties
+        return (bisect_right(ties._starts, position) - 1, ties._columns[position])
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._entry(p) for p in self._positions[index]]
+        return self._entry(self._positions[index])
+
+    def __iter__(self) -> Iterator[Entry]:
+        starts, columns = self._ties._starts, self._ties._columns
+        i = 0
+        for p in self._positions:  # ascending: the row only moves forward
+            while starts[i + 1] <= p:
+                i += 1
+            yield (i, columns[p])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TieSet):
+            return list(self) == list(other)
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(map(eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which do not hash
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class TieSets(Mapping[int, TieSet]):
+    """``{k: entries of T holding w_k}`` for a :class:`TieMap`, each a :class:`TieSet`
+    (8 bytes an entry), the positions grouped by weight in one pass on first use.
+
+    Equal to :meth:`BandedMatrix.tie_sets` (a dict of lists) of the same band.
+
+    >>> sets = TieSets(TieMap([[(0, 0), (1, 1)], [(0, 1), (1, 2)]]), 2)
+    >>> sets == {0: [(0, 0), (1, 1)], 1: [(0, 1), (1, 2)]}, len(sets[1])
+    (True, 2)
+    """
+
+    __slots__ = ("_ties", "_count", "_by_weight")
+
+    def __init__(self, ties: TieMap, count: int) -> None:
+        self._ties, self._count = ties, count
+        self._by_weight: list[array[int]] | None = None
+
+    def _grouped(self) -> list[array[int]]:
+        if self._by_weight is None:
+            groups = [array("q") for _ in range(self._count)]
+            for position, k in enumerate(self._ties._weights):
+                groups[k].append(position)
+            self._by_weight = groups
+        return self._by_weight
+
+    def __getitem__(self, k: int) -> TieSet:
+        if not isinstance(k, int) or not 0 <= k < self._count:
+            raise KeyError(k)
+        return TieSet(self._ties, self._grouped()[k])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self._count))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __repr__(self) -> str:
+        return repr({k: list(v) for k, v in self.items()})
+
+
 @dataclass(frozen=True)
 class BandedMatrix:
     """A matrix whose nonzero entries are kernel weights, stored as its band.
@@ -256,6 +348,17 @@ class BandedMatrix:
         if isinstance(self.ties, TieMap):  # read row-major: each set is sorted
             return sets
         return {k: sorted(entries) for k, entries in sets.items()}
+
+    def tie_set_view(self) -> Mapping[int, Sequence[Entry]]:
+        """:meth:`tie_sets`, equal to it, read from the band's arrays on demand
+        (:class:`TieSets`) where the band is kept in them: for a proof to keep.
+
+        >>> band([5, 6, 7], 4).tie_set_view()[2]
+        [(0, 2), (1, 3)]
+        """
+        if isinstance(self.ties, TieMap):
+            return TieSets(self.ties, len(self.weights))
+        return self.tie_sets()
 
     def tie_indices(self, entries: Sequence[Entry]) -> list[int | None]:
         """The weight index each entry holds, None off the band."""

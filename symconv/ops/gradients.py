@@ -30,7 +30,7 @@ from sympy import Dummy, Expr, Matrix, S, Symbol
 from symconv.core.engine import TermIndex, is_plain_symbol
 from symconv.core.numbers import as_int
 from symconv.core.vectors import as_vector, check_name, symbolic_vector
-from symconv.layout.axis import Layout
+from symconv.layout.axis import ConvSettings, Layout
 from symconv.ops.sliding import settings_for, sliding_outputs
 
 
@@ -209,6 +209,7 @@ def layer_gradients(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    settings: ConvSettings | None = None,
 ) -> LayerGradients:
     """Backpropagate through ``y = f(conv1d(x, w) + b)`` by the chain rule.
 
@@ -223,10 +224,14 @@ def layer_gradients(
     ...                     loss="linear", upstream=[1, 1])
     >>> r.pre_activations.T, r.deltas.T, r.grad_b
     (Matrix([[-2, 16]]), Matrix([[0, 1]]), 1)
+
+    ``settings``, the layer already resolved from these options (zero padding), saves
+    resolving it again.
     """
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip)
+    if settings is None:
+        settings = settings_for(xs, ws, stride, padding, dilation, flip)
     n_out = settings.output_length
     conv = sliding_outputs(list(xs), list(ws), settings)
     b = None if bias is None else as_vector([bias], "bias")[0]

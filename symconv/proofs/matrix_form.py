@@ -14,10 +14,11 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 
-from sympy import Expr, MatrixBase
+from sympy import Expr, Matrix, MatrixBase
 
 from symconv.core.engine import dot, in_session, row_blocks
 from symconv.core.vectors import as_vector
@@ -88,6 +89,18 @@ def matrix_form_steps(
     data_matrix: object = None,
 ) -> list[Step]:
     """The steps of :func:`prove_matrix_form` for resolved settings (plain lists in)."""
+    return checked_forms(x, w, settings, matrix, data_matrix)[0]
+
+
+def checked_forms(
+    x: list[Expr],
+    w: list[Expr],
+    settings: ConvSettings,
+    matrix: object = None,
+    data_matrix: object = None,
+) -> tuple[list[Step], list[Expr], BandedMatrix]:
+    """:func:`matrix_form_steps`, with the sliding outputs and the band they were checked
+    against."""
     t = band_from_settings(w, settings)
     built = derived_outputs(
         x,
@@ -188,58 +201,50 @@ def matrix_form_steps(
                 labels=labels,
             )
         )
-    return steps
+    return steps, z, t
+
+
+@dataclass(frozen=True)
+class MatrixForm:
+    """What the matrix-form stage gives: its proof, the sliding outputs ``z`` it derived
+    and the band ``T`` it checked them against (``z == T x == X w``)."""
+
+    proof: Proof
+    outputs: list[Expr]
+    band: BandedMatrix
 
 
 @in_session
-def prove_matrix_form(
-    x: object,
-    w: object,
+def matrix_form(
+    x: Matrix,
+    w: Matrix,
+    settings: ConvSettings,
+    request: Mapping[str, object],
     *,
-    stride: object = 1,
-    padding: object = 0,
-    dilation: object = 1,
-    flip: object = False,
     matrix: object = None,
     data_matrix: object = None,
-    padding_mode: object = "zeros",
-) -> Proof:
-    """Prove ``conv1d(x, w) == conv_matrix(w, len(x)) * x == im2col(x, K) * w``.
+) -> MatrixForm:
+    """The matrix-form stage for a resolved layer: the proof of
+    :func:`prove_matrix_form` with the outputs and the band it built.
 
-    Entry by entry, with the flip identity (convolution is cross-correlation with the
-    reversed kernel). Costs ``O(L_out * K)`` terms: the band, not a dense product, carries
-    the proof (the dense product is added as a cross-check for small layers).
+    ``request`` is the layer as the user asked for it (``stride``, ``padding``,
+    ``dilation``, ``flip``, ``padding_mode``): the literal definition resolves it again,
+    by the frameworks' rule, to check the layout's resolution.
 
-    ``matrix`` / ``data_matrix`` put a claimed T or X (yours, from a paper, from another
-    library) in place of symconv's: the proof then says whether *that* matrix is right,
-    and names the first output it gets wrong.
-
-    >>> proof = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True)
-    >>> proof.holds, [str(s.lhs[i]) for s in proof.steps[:1] for i in range(6)]
-    (True, ['5', '16', '34', '52', '45', '28'])
-    >>> from sympy import Matrix
-    >>> wrong = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], matrix=Matrix([[5, 6, 7, 0], [5, 6, 7, 0]]))
-    >>> wrong.holds, wrong.first_failure.mismatch
-    (False, ((1,), 56, 38))
+    >>> from symconv import symbolic_vector
+    >>> from symconv.layout.axis import conv_settings
+    >>> x, w = symbolic_vector("x", 4), symbolic_vector("w", 3)
+    >>> stage = matrix_form(x, w, conv_settings(3, 4), {})
+    >>> stage.proof.holds, stage.outputs[0], stage.band.nnz
+    (True, w0*x0 + w1*x1 + w2*x2, 6)
     """
-    xs = as_vector(x, "input x")
-    ws = as_vector(w, "kernel w")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    steps = matrix_form_steps(list(xs), list(ws), settings, matrix, data_matrix)
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    xs, ws = list(x), list(w)
+    steps, outputs, t = checked_forms(xs, ws, settings, matrix, data_matrix)
     steps.append(
-        definition_step(
-            steps[0].lhs, layer_pairs((len(xs),), (len(ws),), request), list(xs), list(ws)
-        )
+        definition_step(steps[0].lhs, layer_pairs((len(xs),), (len(ws),), dict(request)), xs, ws)
     )
     kind = "convolution (flipped kernel)" if settings.flip else "cross-correlation"
-    return Proof(
+    proof = Proof(
         title="Matrix form of a 1-D convolution layer",
         statement=(
             rf"For the {kind} of $x \in \mathbb{{R}}^{{{len(xs)}}}$ with "
@@ -263,3 +268,54 @@ def prove_matrix_form(
             r"column of the input it reads",
         ),
     )
+    return MatrixForm(proof, outputs, t)
+
+
+@in_session
+def prove_matrix_form(
+    x: object,
+    w: object,
+    *,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    flip: object = False,
+    matrix: object = None,
+    data_matrix: object = None,
+    padding_mode: object = "zeros",
+    settings: ConvSettings | None = None,
+) -> Proof:
+    """Prove ``conv1d(x, w) == conv_matrix(w, len(x)) * x == im2col(x, K) * w``.
+
+    Entry by entry, with the flip identity (convolution is cross-correlation with the
+    reversed kernel). Costs ``O(L_out * K)`` terms: the band, not a dense product, carries
+    the proof (the dense product is added as a cross-check for small layers).
+
+    ``matrix`` / ``data_matrix`` put a claimed T or X (yours, from a paper, from another
+    library) in place of symconv's: the proof then says whether *that* matrix is right,
+    and names the first output it gets wrong.
+
+    >>> proof = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], padding="full", flip=True)
+    >>> proof.holds, [str(s.lhs[i]) for s in proof.steps[:1] for i in range(6)]
+    (True, ['5', '16', '34', '52', '45', '28'])
+    >>> from sympy import Matrix
+    >>> wrong = prove_matrix_form([1, 2, 3, 4], [5, 6, 7], matrix=Matrix([[5, 6, 7, 0], [5, 6, 7, 0]]))
+    >>> wrong.holds, wrong.first_failure.mismatch
+    (False, ((1,), 56, 38))
+
+    ``settings``, the layer already resolved from these options (as
+    :func:`symconv.derive` resolves it once), saves resolving it again; the options
+    themselves still go to the literal definition.
+    """
+    xs = as_vector(x, "input x")
+    ws = as_vector(w, "kernel w")
+    if settings is None:
+        settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+    return matrix_form(xs, ws, settings, request, matrix=matrix, data_matrix=data_matrix).proof

@@ -23,18 +23,20 @@ True
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
-from operator import is_
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice, repeat
+from operator import eq, is_, le
+from typing import Any, TypeVar, cast
 
-from sympy import Add, Expr, Mul, S, Symbol
+from sympy import Add, Expr, Matrix, Mul, S, Symbol
 
 from symconv.core.engine import TermIndex, in_session, pair_product, passing_symbol_key, total
 from symconv.core.vectors import as_vector
-from symconv.layout.axis import Layout
-from symconv.ops.banded import BandedMatrix, Entry, band_from_settings
+from symconv.layout.axis import ConvSettings, Layout
+from symconv.ops.banded import BandedMatrix, Entry, TieMap, band_from_settings
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.gradients import derive_gradients
 from symconv.ops.sliding import settings_for
@@ -82,29 +84,154 @@ def untied_symbol(name: str) -> Symbol:
     return UNCACHED_SYMBOL(Symbol, name)  # type: ignore[no-any-return]
 
 
-def untied_entries(t: BandedMatrix) -> list[Entry]:
-    """Which entries of U to differentiate by: all of them for a small layer; otherwise
-    the band plus the nearest structural zero on each side of it in every row."""
+class EntryList(Sequence[Entry]):
+    """Entries ``(i, j)`` of a matrix ``width`` columns wide, row-major, kept as one int
+    each (``i * width + j``) in an array: the untied entries of a big layer are as many
+    as its band, and as tuples they take about a hundred bytes each where these take
+    eight. Items come out as ``(i, j)`` tuples, built when read; equal to the list of
+    the same entries.
+
+    >>> entries = EntryList([(0, 1), (0, 3), (2, 0)], 4)
+    >>> len(entries), entries[1], entries[-1], entries[:2], entries.index((2, 0))
+    (3, (0, 3), (2, 0), [(0, 1), (0, 3)], 2)
+    >>> entries == [(0, 1), (0, 3), (2, 0)], (1, 1) in entries
+    (True, False)
+    """
+
+    __slots__ = ("keys", "width")
+
+    def __init__(self, entries: Iterable[Entry], width: int) -> None:
+        if width < 1:
+            raise ValueError(f"width must be at least 1, got {width}")
+        keys = array("q", (i * width + j for i, j in entries))
+        # An entry may come twice in a row (a padding mode's row reads a column from two
+        # taps), as the untied entries have always listed it.
+        if not all(map(le, keys, islice(keys, 1, None))):
+            raise ValueError("entries must be in row-major order")
+        self.keys, self.width = keys, width
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return list(map(divmod, self.keys[index], repeat(self.width)))
+        return divmod(self.keys[index], self.width)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return map(divmod, self.keys, repeat(self.width))
+
+    def position(self, entry: object) -> int | None:
+        """Where ``entry`` is in the list, None if it is not there."""
+        i: object
+        j: object
+        try:
+            i, j = entry  # type: ignore[misc]
+            if not (isinstance(i, int) and isinstance(j, int) and 0 <= j < self.width):
+                return None
+        except (TypeError, ValueError):
+            return None
+        key = i * self.width + j
+        p = bisect_left(self.keys, key)
+        return p if p < len(self.keys) and self.keys[p] == key else None
+
+    def index(self, entry: object, start: int = 0, stop: int | None = None) -> int:
+        p = self.position(entry)
+        if p is None or p < start or (stop is not None and p >= stop):
+            raise ValueError(f"{entry!r} is not in the entries")
+        return p
+
+    def __contains__(self, entry: object) -> bool:
+        return self.position(entry) is not None
+
+    def rows(self) -> Iterator[tuple[int, int, int]]:
+        """``(i, start, stop)``: row i's entries are positions ``start:stop``."""
+        keys, width = self.keys, self.width
+        start = 0
+        while start < len(keys):
+            i = keys[start] // width
+            stop = bisect_left(keys, (i + 1) * width, start)
+            yield i, start, stop
+            start = stop
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EntryList) and other.width == self.width:
+            return self.keys == other.keys
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(map(eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which do not hash
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class EntryValues(Mapping[Entry, Expr]):
+    """``{entry: value}`` over an :class:`EntryList` and a list of values in its order,
+    without a dict's slot and key tuple per entry.
+
+    >>> from sympy import Symbol
+    >>> values = EntryValues(EntryList([(0, 1), (1, 0)], 2), [Symbol("a"), Symbol("b")])
+    >>> values[1, 0], values.get((0, 0)), dict(values)
+    (b, None, {(0, 1): a, (1, 0): b})
+    """
+
+    __slots__ = ("entries", "found")
+
+    def __init__(self, entries: EntryList, values: Sequence[Expr]) -> None:
+        if len(entries) != len(values):
+            raise ValueError(f"{len(entries)} entries but {len(values)} values")
+        self.entries, self.found = entries, values
+
+    def __getitem__(self, entry: Entry) -> Expr:
+        p = self.entries.position(entry)
+        if p is None:
+            raise KeyError(entry)
+        return self.found[p]
+
+    def __contains__(self, entry: object) -> bool:
+        return self.entries.position(entry) is not None
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def untied_entries(t: BandedMatrix) -> EntryList:
+    """Which entries of U to differentiate by, row-major: all of them for a small layer;
+    otherwise the band plus the nearest structural zero on each side of it in every row."""
     rows, cols = t.shape
     if rows * cols <= DENSE_UNTIE_LIMIT:
-        return [(i, j) for i in range(rows) for j in range(cols)]
-    chosen: list[Entry] = []
-    for i, row in enumerate(t.rows()):  # columns ascending: the entries come out sorted
-        if not row:
-            continue
-        if row[0][0] > 0:
-            chosen.append((i, row[0][0] - 1))
-        chosen.extend((i, j) for j, _ in row)
-        if row[-1][0] + 1 < cols:
-            chosen.append((i, row[-1][0] + 1))
-    return chosen
+        return EntryList(((i, j) for i in range(rows) for j in range(cols)), cols)
+
+    def chosen() -> Iterator[Entry]:
+        for i, row in enumerate(t.rows()):  # columns ascending: the entries come out sorted
+            if not row:
+                continue
+            if row[0][0] > 0:
+                yield (i, row[0][0] - 1)
+            yield from ((i, j) for j, _ in row)
+            if row[-1][0] + 1 < cols:
+                yield (i, row[-1][0] + 1)
+
+    return EntryList(chosen(), cols)
 
 
 def untied_gradients(
     x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry]
 ) -> dict[Entry, Expr]:
     """``dL/du_ij`` for the fully connected layer ``z = U x``, ``L = sum_i g_i z_i``,
-    differentiated term by term.
+    differentiated term by term (:func:`untied_gradient_values`, as a dict)."""
+    return dict(zip(entries, untied_gradient_values(x, g, entries)))
+
+
+def untied_gradient_values(
+    x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry]
+) -> list[Expr]:
+    """``dL/du_ij`` for each entry, in the order of ``entries``.
 
     ``u_ij`` occurs only in row i's part ``g_i sum_j u_ij x_j`` of L (the entries are
     distinct symbols, named apart from x and g), so the loss is indexed and
@@ -113,18 +240,31 @@ def untied_gradients(
     block's. A block of rows shares most of its inputs, which an index ranks once.
     """
     prefix = untied_prefix(x, g)
-    rows: dict[int, list[Entry]] = {}
-    for entry in entries:
-        rows.setdefault(entry[0], []).append(entry)
-    gradients: dict[Entry, Expr] = {}
-    ordered = list(rows.items())
-    for start in range(0, len(ordered), UNTIE_BLOCK):
-        block = [entry for _, row in ordered[start : start + UNTIE_BLOCK] for entry in row]
+    blocks: Iterable[tuple[Sequence[int], list[Entry]]]
+    if isinstance(entries, EntryList):
+        # Row-major already: a block of rows is one run of positions, read as a slice.
+        bounds = [a for _, a, _ in entries.rows()][::UNTIE_BLOCK] + [len(entries)]
+        blocks = ((range(a, b), entries[a:b]) for a, b in zip(bounds, bounds[1:]))
+    else:
+        by_row: dict[int, list[int]] = {}
+        for position, entry in enumerate(entries):
+            by_row.setdefault(entry[0], []).append(position)
+        runs = list(by_row.values())
+        blocks = (
+            (positions, [entries[p] for p in positions])
+            for positions in (
+                [p for run in runs[s : s + UNTIE_BLOCK] for p in run]
+                for s in range(0, len(runs), UNTIE_BLOCK)
+            )
+        )
+    found: list[Expr | None] = [None] * len(entries)
+    for positions, block in blocks:
         u = [untied_symbol(f"{prefix}{i}_{j}") for i, j in block]
         terms = [(g[i], u_ij, x[j]) for u_ij, (i, j) in zip(u, block) if g[i] is not S.Zero]
         index = TermIndex(terms, key=passing_symbol_key)
-        gradients.update(zip(block, index.gradients(u)))
-    return gradients
+        for p, value in zip(positions, index.gradients(u)):
+            found[p] = value
+    return found  # type: ignore[return-value]  # every position is in one run
 
 
 #: Rows of U indexed together by :func:`untied_gradients`.
@@ -174,6 +314,14 @@ def tie_summation_step(
         if missing:
             raise ValueError(f"tie set names entries {missing[:3]} that have no untied gradient")
     sums = [total(parts) for parts in gathered]  # type: ignore[arg-type]
+    return tie_sums_check(grad_w, sums, {k: list(v) for k, v in tie_sets.items()})
+
+
+def tie_sums_check(
+    grad_w: Sequence[Expr], sums: Sequence[Expr], tie_sets: Mapping[int, Sequence[Entry]]
+) -> Step:
+    """The claim of :func:`tie_summation_step` for sums already gathered; the step keeps
+    ``tie_sets`` as its detail."""
     return check(
         "tied gradient is the sum over its entries",
         list(grad_w),
@@ -184,8 +332,25 @@ def tie_summation_step(
             r"so $\partial L/\partial w_k = \sum_{(i,j) \in S_k} \partial L/\partial u_{ij}$"
         ),
         labels=[(k,) for k in range(len(grad_w))],
-        details={"tie sets": {k: list(v) for k, v in tie_sets.items()}},
+        details={"tie sets": tie_sets},
     )
+
+
+def sums_over_ties(count: int, values: Sequence[Expr], ties: Sequence[int | None]) -> list[Expr]:
+    """For each weight k, the sum of ``values[p]`` over the positions p whose entry holds
+    it (``ties[p] == k``): :func:`tie_summation_step`'s sums, for entries that cover the
+    band, each holding one weight (no folded entry), read in the entries' order.
+
+    >>> from sympy import symbols
+    >>> a, b, c = symbols("a b c")
+    >>> sums_over_ties(2, [a, b, c], [0, None, 0])
+    [a + c, 0]
+    """
+    parts: list[list[Expr]] = [[] for _ in range(count)]
+    for value, k in zip(values, ties):
+        if k is not None:
+            parts[k].append(value)
+    return [total(p) for p in parts]
 
 
 def update_step(
@@ -253,6 +418,24 @@ def tied_update(
     return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
 
 
+def check_over_entries(
+    name: str,
+    lhs: Sequence[Expr],
+    rhs: Sequence[Expr],
+    entries: Sequence[Entry],
+    *,
+    law: str,
+    details: Mapping[str, Any],
+) -> Step:
+    """:func:`~symconv.proofs.proof.check` labelled by ``entries`` kept as they are (an
+    :class:`EntryList` stays compact), the first difference named by its entry."""
+    step = check(name, lhs, rhs, law=law, labels=(), details=details)
+    mismatch = step.mismatch
+    if mismatch is not None and isinstance(mismatch[0], int):
+        mismatch = (entries[mismatch[0]], mismatch[1], mismatch[2])
+    return dataclasses.replace(step, labels=cast(Any, entries), mismatch=mismatch)
+
+
 def tied_weight_steps(
     x: list[Expr],
     w: list[Expr],
@@ -300,27 +483,36 @@ def tied_weight_steps(
             labels=input_labels,
         ),
     ]
+    # The untied entries, their gradients and the tie sets are kept in arrays and views
+    # (EntryList, EntryValues, BandedMatrix.tie_set_view): as tuples and dicts they were
+    # most of a big proof's memory (2.6 M small objects at (4096, 64)).
     entries = untied_entries(t)
     ties = t.tie_indices(entries)
-    dl_du = untied_gradients(x, g, entries)
+    untied = untied_gradient_values(x, g, entries)
     steps.append(
-        check(
+        check_over_entries(
             r"untied gradient is $g_i x_j$",
-            [dl_du[e] for e in entries],
+            untied,
             [pair_product(g[i], x[j]) if g[i] is not S.Zero else S.Zero for i, j in entries],
+            entries,
             law=(
                 r"Law: with every entry of $T$ untied into a free $u_{ij}$, $z = Ux$ is a fully "
                 r"connected layer and $\partial L/\partial u_{ij} = g_i x_j$"
             ),
-            labels=entries,
             details={
                 "checked entries": len(entries),
                 "dense": len(entries) == t.shape[0] * t.shape[1],
             },
         )
     )
-    tie_sets = t.tie_sets()
-    summation = tie_summation_step(grad_w, dl_du, tie_sets)
+    dl_du = EntryValues(entries, untied)
+    tie_sets = t.tie_set_view()
+    if isinstance(t.ties, TieMap) and not getattr(settings, "folds", False):
+        # Every entry holds one weight and the untied entries cover the band: each tie
+        # set's sum is read off in one pass over them.
+        summation = tie_sums_check(grad_w, sums_over_ties(len(w), untied, ties), tie_sets)
+    else:
+        summation = tie_summation_step(grad_w, dl_du, tie_sets)
     summation = dataclasses.replace(summation, details={**summation.details, "pattern": t})
     steps.append(summation)
     summed = summation.rhs  # sum of dL/du over each tie set, already built for the claim
@@ -380,7 +572,7 @@ def tied_weight_steps(
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
     dense_kept = update_step("dense step", t, dense, entries, ties)
-    off_band = [e for e, k in zip(entries, ties) if k is None]
+    off_band = ties.count(None)
     steps.append(
         observe(
             r"dense step $U - \eta\, \partial L/\partial U$ leaves the band",
@@ -389,7 +581,7 @@ def tied_weight_steps(
                 r"Contrast: the fully connected step $U - \eta\, \partial L/\partial U$ moves "
                 r"a structural zero, so it is not a convolution's update"
             ),
-            details={"exhibit": dense_kept.mismatch, "structural zeros checked": len(off_band)},
+            details={"exhibit": dense_kept.mismatch, "structural zeros checked": off_band},
         )
     )
     masked_kept = update_step("masked step", t, masked, entries, ties)
@@ -431,6 +623,7 @@ def prove_tied_gradients(
     dilation: object = 1,
     flip: object = False,
     padding_mode: object = "zeros",
+    settings: ConvSettings | None = None,
 ) -> Proof:
     """Prove what backpropagation does with the tied, banded matrix of a 1-D layer.
 
@@ -447,11 +640,54 @@ def prove_tied_gradients(
     >>> proof = prove_tied_gradients([1, 2, 3, 4], [5, 6, 7], [1, -1])
     >>> proof.step("weight gradient is X^T g").lhs
     (-1, -1, -1)
+
+    ``settings``, the layer already resolved from these options (as
+    :func:`symconv.derive` resolves it once), saves resolving it again; the options
+    themselves still go to the literal definition.
     """
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     gs = as_vector(upstream, "upstream")
-    settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
+    if settings is None:
+        settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
+    request = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+    return tied_gradients(xs, ws, gs, settings, request).proof
+
+
+@dataclass(frozen=True)
+class TiedGradients:
+    """What the tied-gradient stage gives: its proof, and ``dL/dw`` and ``dL/dx`` of
+    ``L = sum_i g_i z_i`` as it differentiated them (the proof's claims are about these)."""
+
+    proof: Proof
+    grad_w: list[Expr]
+    grad_x: list[Expr]
+
+
+@in_session
+def tied_gradients(
+    x: Matrix, w: Matrix, upstream: Matrix, settings: ConvSettings, request: Mapping[str, object]
+) -> TiedGradients:
+    """The tied-gradient stage for a resolved layer: the proof of
+    :func:`prove_tied_gradients` with the gradients it differentiated.
+
+    ``request`` is the layer as the user asked for it (``stride``, ``padding``,
+    ``dilation``, ``flip``, ``padding_mode``), for the literal definition.
+
+    >>> from symconv import symbolic_vector
+    >>> from symconv.layout.axis import conv_settings
+    >>> x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
+    >>> stage = tied_gradients(x, w, g, conv_settings(3, 4), {})
+    >>> stage.proof.holds, stage.grad_w[0], stage.grad_x[0]
+    (True, g0*x0 + g1*x1, g0*w0)
+    """
+    xs, ws, gs = x, w, upstream
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     x_list, g_list = list(xs), list(gs)
 
@@ -488,15 +724,8 @@ def prove_tied_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
     steps += gradient_definition_steps(
-        layer_pairs((len(xs),), (len(ws),), request),
+        layer_pairs((len(xs),), (len(ws),), dict(request)),
         derived.grad_w,
         derived.grad_x,
         x_list,
@@ -505,7 +734,7 @@ def prove_tied_gradients(
         weight_labels=[(k,) for k in range(len(ws))],
         input_labels=[(j,) for j in range(len(xs))],
     )
-    return Proof(
+    proof = Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
         statement=(
             r"For $L = \sum_i g_i z_i$ with $z = T(w)\, x$: $\partial L/\partial w_k$ is the "
@@ -519,3 +748,4 @@ def prove_tied_gradients(
             r"$\eta$ is the learning rate",
         ),
     )
+    return TiedGradients(proof, derived.grad_w, derived.grad_x)
