@@ -28,7 +28,7 @@ import sympy
 from sympy import Expr, Matrix
 from sympy.printing.str import StrPrinter
 
-from symconv.core.engine import ACTIVE, in_session
+from symconv.core.engine import forget_pairs, in_session
 from symconv.core.vectors import as_vector, symbolic_vector
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
@@ -133,7 +133,7 @@ class Layer:
     (the literal definition resolves those again, by the frameworks' rule, to check the
     settings).
 
-    >>> layer = resolve_layer([1, 2, 3, 4], [5, 6, 7], padding="same")
+    >>> layer = resolve([1, 2, 3, 4], [5, 6, 7], padding="same")
     >>> layer.settings.padding_pair, layer.request["padding"]
     ((1, 1), 'same')
     """
@@ -156,7 +156,7 @@ class Layer:
         }
 
 
-def resolve_layer(
+def resolve(
     x: object,
     w: object,
     *,
@@ -261,7 +261,7 @@ def derive(
     ``dL/dz_i = g_i f'(z_i)``, kept as ``deltas``), and the tied-gradient proof is the
     convolution's, with those deltas as its upstream gradient.
 
-    The layer is resolved once (:func:`resolve_layer`); each stage takes it and returns
+    The layer is resolved once (:func:`resolve`); each stage takes it and returns
     its results with its proof (:func:`forward_stage`, :func:`backward_stage`).
 
     >>> d = derive([1, 2, 3, 4], [5, 6, 7], activation="relu", grad=True, upstream=[1, 1])
@@ -269,7 +269,7 @@ def derive(
     (Matrix([[1, 1]]), Matrix([[3, 5, 7]]))
     """
     say = progress or (lambda message: None)
-    layer = resolve_layer(
+    layer = resolve(
         x,
         w,
         stride=stride,
@@ -318,9 +318,7 @@ def forget_products() -> None:
     :func:`~symconv.ops.gradients.layer_gradients` rebuilds the outputs, and finds them
     in the table, so it is kept then.
     """
-    memo = ACTIVE.get()
-    if memo is not None:
-        memo.pairs.clear()
+    forget_pairs()
 
 
 def proof_upstream(deltas: Matrix, x: Matrix, w: Matrix) -> Matrix:

@@ -9,7 +9,7 @@ from sympy import Matrix, zeros
 
 import symconv.derivation as derivation
 from symconv import derive, prove_matrix_form, prove_tied_gradients, symbolic_vector
-from symconv.derivation import Layer, backward_stage, forward_stage, resolve_layer
+from symconv.derivation import Layer, backward_stage, forward_stage, resolve
 from symconv.layout.axis import conv_settings
 from symconv.ops.gradients import activation_function, layer_gradients
 from symconv.proofs.matrix_form import MatrixForm, matrix_form
@@ -25,14 +25,14 @@ LAYERS = [
 
 
 def test_the_layer_is_resolved_once_with_the_request_kept():
-    layer = resolve_layer([1, 2, 3, 4], [5, 6, 7], padding="same", flip=True)
+    layer = resolve([1, 2, 3, 4], [5, 6, 7], padding="same", flip=True)
     assert isinstance(layer, Layer)
     assert layer.settings == conv_settings(3, 4, padding="same", flip=True)
     assert layer.request["padding"] == "same" and layer.resolved["padding"] == (1, 1)
     with pytest.raises(TypeError):
         layer.request["padding"] = 0  # type: ignore[index]
     with pytest.raises(ValueError, match="stride"):
-        resolve_layer([1, 2, 3], [1, 1], stride=0)
+        resolve([1, 2, 3], [1, 1], stride=0)
 
 
 def test_derive_resolves_the_settings_once(monkeypatch):
@@ -62,7 +62,7 @@ def test_derive_resolves_the_settings_once(monkeypatch):
 @pytest.mark.parametrize("opts", LAYERS)
 def test_the_stages_give_what_derive_keeps(opts):
     x, w = symbolic_vector("x", 7), symbolic_vector("w", 3)
-    layer = resolve_layer(x, w, **opts)
+    layer = resolve(x, w, **opts)
     forward = forward_stage(layer)
     assert isinstance(forward, MatrixForm) and forward.proof.holds
     d = derive(x, w, grad=True, **opts)
@@ -102,7 +102,7 @@ def test_provers_take_resolved_settings_and_agree_with_resolving():
 
 
 def test_backward_stage_after_an_activation_keeps_the_deltas():
-    layer = resolve_layer([1, 2, 3, 4], [5, 6, 7])
+    layer = resolve([1, 2, 3, 4], [5, 6, 7])
     backward = backward_stage(layer, activation_function("relu"), [1, 1])
     assert backward.deltas == Matrix([1, 1]) and backward.grad_w == Matrix([3, 5, 7])
     assert backward.proof.holds
@@ -116,7 +116,7 @@ def test_derivation_text_reads_tie_sets_from_the_band_not_a_step():
 
 
 def test_the_chain_rule_stage_refuses_a_padding_mode_by_name():
-    layer = resolve_layer([1, 2, 3, 4], [5, 6, 7], padding=1, padding_mode="reflect")
+    layer = resolve([1, 2, 3, 4], [5, 6, 7], padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="padding_mode 'reflect': the chain rule"):
         backward_stage(layer, activation_function("relu"), [1, 1, 1, 1])
     with pytest.raises(ValueError, match="padding_mode 'reflect': the chain rule"):

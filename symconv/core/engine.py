@@ -148,6 +148,15 @@ def session() -> Iterator[Memo]:
             resume_collector()
 
 
+def forget_pairs() -> None:
+    """Drop the active session's table of two-symbol products (:attr:`Memo.pairs`), for a
+    stage that builds none of them again; the products themselves live on in what holds
+    them. Outside a session there is nothing to drop."""
+    memo = ACTIVE.get()
+    if memo is not None:
+        memo.pairs.clear()
+
+
 def resume_collector() -> None:
     """Re-enable the cyclic collector without a pass over what the derivation returned.
 
