@@ -286,6 +286,18 @@ def test_the_3d_channel_proofs_hold_with_a_mode():
     assert prove_channel_gradients(x, w, g, **opts).holds
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_a_long_one_channel_layer_with_a_mode_proves_its_tied_gradients(mode):
+    """70 inputs, 3 taps: T has 4900 entries, above the dense-untie limit, and its folded
+    boundary entries hold two weights each; each is untied once."""
+    from symconv import prove_tied_gradients, symbolic_vector
+
+    x, w = symbolic_vector("x", 70), symbolic_vector("w", 3)
+    g = symbolic_vector("g", 70)
+    proof = prove_tied_gradients(x, w, g, padding=1, padding_mode=mode)
+    assert proof.holds, proof.first_failure
+
+
 @pytest.mark.parametrize("mode", MODES[1:])
 def test_the_batch_proof_holds_with_a_mode(mode):
     x, w = symbols_array("x", (2, 2, 4)), symbols_array("w", (4, 1, 3))
@@ -446,13 +458,6 @@ def test_the_transposed_layer_refuses_a_mode_as_pytorch_does(torch, dims, call, 
     assert call(y, w, padding_mode="zeros") == call(y, w)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "symconv/proofs/tied.py untied_entries lists a folded entry once per weight above "
-        "DENSE_UNTIE_LIMIT entries; needs the dedupe described in the channel-modes report"
-    ),
-)
 def test_a_large_channel_layer_with_a_mode_proves_its_tied_gradients():
     """T is 128 x 54 (above the dense-untie limit): the band path of the tied proof."""
     x, w = symbols_array("x", (2, 3, 3, 3)), symbols_array("w", (2, 1, 2, 2, 2))

@@ -213,7 +213,8 @@ def untied_entries(t: BandedMatrix) -> EntryList:
                 continue
             if row[0][0] > 0:
                 yield (i, row[0][0] - 1)
-            yield from ((i, j) for j, _ in row)
+            # A folded entry (a padding mode) holds several weights: list its column once.
+            yield from ((i, j) for j in dict.fromkeys(j for j, _ in row))
             if row[-1][0] + 1 < cols:
                 yield (i, row[-1][0] + 1)
 
