@@ -124,3 +124,18 @@ def test_the_chain_rule_stage_refuses_a_padding_mode_by_name():
             [1, 2, 3, 4], [5, 6, 7], padding=1, padding_mode="reflect", grad=True, activation="relu"
         )
     assert backward_stage(layer, None, [1, 1, 1, 1]).proof.holds
+
+
+def test_an_upstream_the_activation_zeroes_still_holds() -> None:
+    """ReLU kills every output here, so every g_i x_j is zero and the dense step cannot
+    move a structural zero: the contrast is not exhibited, and the derivation holds."""
+    from symconv import derive
+
+    d = derive([1, 2, 3, 4, 5], [1, 0, -1], activation="relu", grad=True, upstream=[1, 1, 1])
+    assert d.deltas.T.tolist() == [[0, 0, 0]]
+    assert d.holds, [p.first_failure for p in d.proofs if not p.holds]
+    step = d.proofs[-1].step("dense step U - eta dL/dU leaves the band")
+    assert step.details["a zero can move"] is False
+    moving = derive([1, 2, 3, 4, 5], [1, 0, -1], grad=True, upstream=[1, 1, 1])
+    contrast = moving.proofs[-1].step("dense step U - eta dL/dU leaves the band")
+    assert contrast.details["a zero can move"] is True and contrast.details["exhibit"]

@@ -574,15 +574,22 @@ def tied_weight_steps(
 
     dense_kept = update_step("dense step", t, dense, entries, ties)
     off_band = ties.count(None)
+    # Where every g_i x_j off the band is zero (an upstream the activation zeroed, say),
+    # no structural zero can move: there is no contrast to exhibit, and none is claimed.
+    movable = any(dl_du[e] != 0 for e, tie in zip(entries, ties) if tie is None)
     steps.append(
         observe(
             r"dense step $U - \eta\, \partial L/\partial U$ leaves the band",
-            not dense_kept.holds or not off_band,
+            not dense_kept.holds or not off_band or not movable,
             law=(
                 r"Contrast: the fully connected step $U - \eta\, \partial L/\partial U$ moves "
                 r"a structural zero, so it is not a convolution's update"
             ),
-            details={"exhibit": dense_kept.mismatch, "structural zeros checked": off_band},
+            details={
+                "exhibit": dense_kept.mismatch,
+                "structural zeros checked": off_band,
+                "a zero can move": movable,
+            },
         )
     )
     masked_kept = update_step("masked step", t, masked, entries, ties)
