@@ -218,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-2d", action="store_true", help="skip the 2-D section")
     parser.add_argument("--no-3d", action="store_true", help="skip the 3-D cell")
     parser.add_argument("--no-channels", action="store_true", help="skip the channel cell")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory cells")
     parser.add_argument(
         "--no-faces", action="store_true", help="skip report, exit, import and theorem cells"
     )
@@ -244,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\ngrowth when m quadruples:")
     for kind in ("floor", "whole"):
         print("\n".join(growth(rows, kind)))
+    if not args.no_memory:
+        import bench_memory
+
+        sizes = ["1024", "9", "4096", "9"] if args.quick else []
+        bench_memory.main([*sizes, "--repeat", str(args.repeat)])
     if not args.no_2d:
         import bench2d
 
