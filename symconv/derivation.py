@@ -190,16 +190,6 @@ def forward_stage(layer: Layer) -> MatrixForm:
     return matrix_form(layer.x, layer.w, layer.settings, request)
 
 
-def check_chain_rule_padding(settings: ConvSettings) -> None:
-    """The chain rule through an activation is derived for zero padding only."""
-    if settings.padding_mode != "zeros":
-        raise ValueError(
-            f"grad=True with an activation and padding_mode {settings.padding_mode!r}: the "
-            "chain rule (layer_gradients) covers zero padding only; drop the activation or "
-            "use padding_mode 'zeros'"
-        )
-
-
 @dataclass(frozen=True)
 class Backward:
     """What the backward stage gives: the tied-gradient proof, the upstream gradient,
@@ -227,10 +217,8 @@ def backward_stage(
     if activation is None or activation is identity:
         tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved)
         return Backward(tied.proof, gs, Matrix(tied.grad_w), Matrix(tied.grad_x), None)
-    check_chain_rule_padding(settings)
-    options = {k: v for k, v in layer.resolved.items() if k != "padding_mode"}
     chain = layer_gradients(
-        layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **options
+        layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **layer.resolved
     )
     held = as_vector(proof_upstream(chain.deltas, layer.x, layer.w), "upstream")
     tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved)
@@ -279,8 +267,6 @@ def derive(
         padding_mode=padding_mode,
     )
     settings = layer.settings
-    if grad and activation is not None:
-        check_chain_rule_padding(settings)  # before any work
     say("windows and sliding dot products with the proof of the matrix form")
     forward = forward_stage(layer)
     outputs = Matrix(forward.outputs)

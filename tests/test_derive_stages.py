@@ -115,15 +115,23 @@ def test_derivation_text_reads_tie_sets_from_the_band_not_a_step():
     assert "    w0: (0,0), (1,1)" in d.to_text()
 
 
-def test_the_chain_rule_stage_refuses_a_padding_mode_by_name():
+def test_the_chain_rule_stage_takes_a_padding_mode() -> None:
+    """With reflect padding, x_1 is read by the padding too: its gradient collects the
+    delta of output 0 through w_0 as well (PyTorch's F.pad, then conv1d)."""
     layer = resolve([1, 2, 3, 4], [5, 6, 7], padding=1, padding_mode="reflect")
-    with pytest.raises(ValueError, match="padding_mode 'reflect': the chain rule"):
-        backward_stage(layer, activation_function("relu"), [1, 1, 1, 1])
-    with pytest.raises(ValueError, match="padding_mode 'reflect': the chain rule"):
-        derive(
-            [1, 2, 3, 4], [5, 6, 7], padding=1, padding_mode="reflect", grad=True, activation="relu"
-        )
-    assert backward_stage(layer, None, [1, 1, 1, 1]).proof.holds
+    stage = backward_stage(layer, activation_function("relu"), [1, 1, 1, 1])
+    assert stage.proof.holds
+    assert stage.grad_x.T.tolist() == [[11, 23, 25, 13]]  # torch autograd: the same
+    d = derive(
+        [1, 2, 3, 4],
+        [5, 6, 7],
+        padding=1,
+        padding_mode="reflect",
+        grad=True,
+        activation="relu",
+        upstream=[1, 1, 1, 1],
+    )
+    assert d.holds and d.grad_x == stage.grad_x
 
 
 def test_an_upstream_the_activation_zeroes_still_holds() -> None:

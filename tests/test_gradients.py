@@ -168,7 +168,8 @@ def test_relu_gives_heaviside_and_bias_gradient_is_sum_of_deltas():
     x, w, g = symbolic_vector("x", 3), symbolic_vector("w", 2), symbolic_vector("g", 2)
     b = sympy.Symbol("b")
     r = layer_gradients(x, w, bias=b, activation="relu", upstream=g)
-    assert r.deltas[0] == g[0] * sympy.Heaviside(r.pre_activations[0])
+    # relu'(0) = 0 as in PyTorch autograd: Heaviside with value 0 at 0, not SymPy's 1/2.
+    assert r.deltas[0] == g[0] * sympy.Heaviside(r.pre_activations[0], 0)
     assert r.grad_b == r.deltas[0] + r.deltas[1]
 
 

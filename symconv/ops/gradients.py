@@ -209,6 +209,7 @@ def layer_gradients(
     padding: object = 0,
     dilation: object = 1,
     flip: object = False,
+    padding_mode: object = "zeros",
     settings: ConvSettings | None = None,
 ) -> LayerGradients:
     """Backpropagate through ``y = f(conv1d(x, w) + b)`` by the chain rule.
@@ -225,20 +226,25 @@ def layer_gradients(
     >>> r.pre_activations.T, r.deltas.T, r.grad_b
     (Matrix([[-2, 16]]), Matrix([[0, 1]]), 1)
 
-    ``settings``, the layer already resolved from these options (zero padding), saves
-    resolving it again.
+    ``padding_mode`` is PyTorch's (the convolution pads by the mode; an input the padding
+    reads twice collects both gradients). ``settings``, the layer already resolved from
+    these options, saves resolving it again.
     """
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     if settings is None:
-        settings = settings_for(xs, ws, stride, padding, dilation, flip)
+        settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     n_out = settings.output_length
     conv = sliding_outputs(list(xs), list(ws), settings)
     b = None if bias is None else as_vector([bias], "bias")[0]
     pre = Matrix([c + b if b is not None else c for c in conv])
     f = activation_function(activation)
     s = sympy.Dummy("s")
-    f_prime = sympy.diff(f(s), s)
+    # PyTorch's convention at a kink: relu'(0) = 0. SymPy differentiates Max(0, s) to
+    # Heaviside(s), whose value at 0 is 1/2; set it to 0 as autograd does.
+    f_prime = sympy.diff(f(s), s).replace(
+        sympy.Heaviside, lambda arg, *value: sympy.Heaviside(arg, 0)
+    )
     outputs = pre.applyfunc(f)
     y = symbolic_vector("y", n_out)
     if loss == "linear":
