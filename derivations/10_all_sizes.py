@@ -13,7 +13,7 @@ from sympy import IndexedBase, KroneckerDelta, Piecewise, Sum, floor, symbols
 from symconv import general, summation
 from symconv.report import document, itemize, section, table, text, verified
 
-TITLE = "For all sizes: the convolution identities with symbolic m, n, s, d and p"
+TITLE = "For all sizes: the convolution identities with symbolic m, n, s, d and padding"
 
 
 def overview(proofs: list[general.GeneralProof]) -> str:
@@ -24,7 +24,7 @@ def overview(proofs: list[general.GeneralProof]) -> str:
         rewritings = [step for step in steps if "rule" in step.details]
         instances = sum(step.details["instances"] for step in rewritings)
         compared = sum(
-            len(step.lhs) for step in steps if step.name.split(": ")[-1].startswith("agrees")
+            len(step.lhs) for step in steps if "rule" not in step.details and "agrees" in step.name
         )
         rows.append(
             [
@@ -39,8 +39,8 @@ def overview(proofs: list[general.GeneralProof]) -> str:
     return section(
         "What is proved, and how",
         r"Each proof so far in this catalogue checked one concrete layer; here the lengths "
-        r"$m$ (input) and $n$ (kernel), the stride $s$, the dilation $d$ and the padding $p$ "
-        r"are symbols, so every statement holds for every size at once. Sums are SymPy "
+        r"$m$ (input) and $n$ (kernel), the stride $s$, the dilation $d$ and the padding "
+        r"($p_l$ zeros before the input, $p_r$ after it) are symbols, so every statement holds for every size at once. Sums are SymPy "
         r"\texttt{Sum} objects with symbolic limits, the entries of the banded matrix are "
         r"\texttt{KroneckerDelta}s, and a bracket $[c]$ is $1$ where the condition $c$ "
         r"holds and $0$ elsewhere (taps that read the zero padding).",
@@ -158,7 +158,12 @@ def shortcomings() -> str:
 def build() -> str:
     proofs = [theorem() for theorem in general.THEOREMS]
     plane = general.prove_2d()
-    sections = [overview([*proofs, plane]), shortcomings()]
+    layers = [
+        general.prove_channel_groups(),
+        general.prove_transposed_length(),
+        general.prove_transposed_is_input_gradient(),
+    ]
+    sections = [overview([*proofs, plane, *layers]), shortcomings()]
     sections += [
         verified(proof.holds, general.general_proof_latex(proof, heading="section"))
         for proof in proofs
@@ -173,6 +178,21 @@ def build() -> str:
                 r"and is compared with \texttt{conv2d}, \texttt{conv2d\_grads}, "
                 r"\texttt{band2d} and \texttt{conv\_transpose2d}.",
                 *[general.general_proof_latex(part, heading="subsection") for part in plane.parts],
+            ),
+        )
+    )
+    sections.append(
+        verified(
+            all(proof.holds for proof in layers),
+            section(
+                "Channels, groups and the transposed convolution",
+                r"A grouped layer is a block-diagonal matrix of single-channel bands, and a "
+                r"transposed convolution is the forward layer read backwards: its length is "
+                r"the scatter's reach, and its output is the forward layer's input gradient. "
+                r"Each proof below is compared with \texttt{conv1d} with channels and groups, "
+                r"\texttt{conv1d\_channel\_grads}, \texttt{conv\_transpose1d} and "
+                r"\texttt{conv1d\_grads}.",
+                *[general.general_proof_latex(proof, heading="subsection") for proof in layers],
             ),
         )
     )
