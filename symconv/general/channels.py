@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -365,7 +366,7 @@ def step(
     return dataclasses.replace(derived, law=Law(stated))
 
 
-# --- the theorem ----------------------------------------------------------------------------
+# --- the statement -------------------------------------------------------------------------
 
 STATEMENT = (
     r"With $C_{in} = G c_{in}$ and $C_{out} = G c_{out}$ channels, output channel $o$ "
@@ -392,6 +393,186 @@ ASSUMPTIONS = (
 )
 
 
+#: A row of a theorem's table: name, before, after, rule, law (markup), cases.
+Row = tuple[str, Expr, Expr, Rule, str, Sequence[Sizes]]
+
+Places = dict[tuple[Symbol, ...], list[tuple[int, ...]]]
+
+
+# --- the named expressions ------------------------------------------------------------------
+
+
+def output_channel(layer: GroupedLayer) -> Expr:
+    """Output channel ``o = gamma c_out + f``: place ``f`` of group ``gamma``."""
+    return layer.gamma * layer.c_out + layer.f
+
+
+def channel_bounds(layer: GroupedLayer) -> dict[Expr, tuple[Expr, Expr]]:
+    """The ranges of the group and channel indices ``gamma, f, h, e``."""
+    return {
+        layer.gamma: (0, layer.G - 1),
+        layer.f: (0, layer.c_out - 1),
+        layer.h: (0, layer.G - 1),
+        layer.e: (0, layer.c_in - 1),
+    }
+
+
+def differentiated_output(layer: GroupedLayer, o: Expr, c: Expr) -> Expr:
+    """``sum_{c',j'} delta_{c',c} delta_{j',j} M[o, i, c', j']``: the mixing term of
+    ``y[o, i]`` differentiated by ``x[c, j]`` term by term (group ``gamma``)."""
+    c2, j2 = layer.c2, layer.j2
+    delta = KroneckerDelta(c2, c) * KroneckerDelta(layer.j2, layer.j)
+    return Sum(
+        Sum(delta * layer.entry(o, layer.i, c2, j2, layer.gamma), (j2, 0, layer.m - 1)),
+        (c2, 0, layer.G * layer.c_in - 1),
+    )
+
+
+def picked_block(layer: GroupedLayer, o: Expr) -> Expr:
+    """The block ``M[o, i, h c_in + e, j]`` with the kernel channel sifted out: the tap
+    ``e' = (h - gamma) c_in + e`` of ``w[o]``, if it lies in ``0 .. c_in - 1``."""
+    offset = (layer.h - layer.gamma) * layer.c_in + layer.e
+    k = layer.k
+    return Sum(
+        bracket(
+            layer.w[o, offset, k] * KroneckerDelta(layer.j, layer.tap(layer.i, k)),
+            between(offset, 0, layer.c_in - 1),
+        ),
+        (k, 0, layer.n - 1),
+    )
+
+
+def band(layer: GroupedLayer, o: Expr) -> Expr:
+    """``sum_k w[o, e, k] delta_{j, i s + k d - p_l}``: the single-channel band of
+    ``w[o, e]``."""
+    k = layer.k
+    return Sum(
+        layer.w[o, layer.e, k] * KroneckerDelta(layer.j, layer.tap(layer.i, k)),
+        (k, 0, layer.n - 1),
+    )
+
+
+def differentiated_weights(layer: GroupedLayer, o: Expr, claimed: Callable[[Expr], Expr]) -> Expr:
+    """The mixing term of the loss differentiated by ``w[o, e, q]`` term by term; each
+    delta sits where its index is summed, so sifting finds it there."""
+    c2, j2, e2, o2, k, i = layer.c2, layer.j2, layer.e2, layer.o2, layer.k, layer.i
+    tapped = Sum(
+        KroneckerDelta(c2, claimed(o2) * layer.c_in + e2)
+        * Sum(KroneckerDelta(j2, layer.tap(i, k)) * layer.x[c2, j2], (j2, 0, layer.m - 1)),
+        (c2, 0, layer.G * layer.c_in - 1),
+    )
+    return Sum(
+        KroneckerDelta(o2, o)
+        * Sum(
+            layer.g[o2, i]
+            * Sum(
+                KroneckerDelta(e2, layer.e)
+                * Sum(KroneckerDelta(k, layer.q) * tapped, (k, 0, layer.n - 1)),
+                (e2, 0, layer.c_in - 1),
+            ),
+            (i, 0, layer.L - 1),
+        ),
+        (o2, 0, layer.G * layer.c_out - 1),
+    )
+
+
+def reads(layer: GroupedLayer, o: Expr, group: Expr) -> Expr:
+    """``sum_i g[o, i] sum_{c',j'} [c' = group c_in + e] [j' = i s + q d - p_l] x[c', j']``:
+    the weight gradient before the input is sifted."""
+    c2, j2, i = layer.c2, layer.j2, layer.i
+    delta = KroneckerDelta(c2, group * layer.c_in + layer.e) * KroneckerDelta(
+        j2, layer.tap(i, layer.q)
+    )
+    return Sum(
+        layer.g[o, i]
+        * Sum(
+            Sum(delta * layer.x[c2, j2], (j2, 0, layer.m - 1)),
+            (c2, 0, layer.G * layer.c_in - 1),
+        ),
+        (i, 0, layer.L - 1),
+    )
+
+
+def weight_gradient(layer: GroupedLayer, o: Expr, group: Expr) -> Expr:
+    """``dl/dw[o, e, q] = sum_i g[o, i] x[group c_in + e, i s + q d - p_l]`` over the
+    taps in range."""
+    i = layer.i
+    column = layer.tap(i, layer.q)
+    return Sum(
+        bracket(
+            layer.g[o, i] * layer.x[group * layer.c_in + layer.e, column],
+            between(column, 0, layer.m - 1),
+        ),
+        (i, 0, layer.L - 1),
+    )
+
+
+def differentiated_bias(layer: GroupedLayer, o: Expr) -> Expr:
+    """The bias term of the loss differentiated by ``b[o]`` term by term."""
+    o2, i = layer.o2, layer.i
+    return Sum(
+        Sum(layer.g[o2, i] * KroneckerDelta(o2, o), (i, 0, layer.L - 1)),
+        (o2, 0, layer.G * layer.c_out - 1),
+    )
+
+
+def bias_gradient(layer: GroupedLayer, o: Expr) -> Expr:
+    """``dl/db[o] = sum_i g[o, i]``."""
+    return Sum(layer.g[o, layer.i], (layer.i, 0, layer.L - 1))
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+
+def output_places(layer: GroupedLayer, sizes: Sizes) -> Places:
+    """First and last group, place in the group and output position."""
+    return {
+        (layer.gamma,): _each(sizes[layer.G] - 1),
+        (layer.f,): _each(sizes[layer.c_out] - 1),
+        (layer.i,): _each(sizes[layer.L] - 1),
+    }
+
+
+def block_places(layer: GroupedLayer, relation: Callable[[int, int], bool], sizes: Sizes) -> Places:
+    """Blocks (output group ``gamma``, input group ``h``) in the given relation, with the
+    first and last channel and position around them."""
+    groups = range(sizes[layer.G])
+    found: list[tuple[int, ...]] = [(u, v) for u in groups for v in groups if relation(u, v)]
+    return {
+        (layer.gamma, layer.h): found[:2] + found[2:][-1:],
+        (layer.f,): _each(sizes[layer.c_out] - 1),
+        (layer.e,): _each(sizes[layer.c_in] - 1),
+        (layer.i,): _each(sizes[layer.L] - 1),
+        (layer.j,): _each(sizes[layer.m] - 1),
+    }
+
+
+def block_cases(layer: GroupedLayer, relation: Callable[[int, int], bool]) -> list[dict[Expr, int]]:
+    """:func:`index_cases` of the blocks in ``relation`` at :data:`GROUPED_SIZES`."""
+    return index_cases(size_cases(layer), functools.partial(block_places, layer, relation))
+
+
+def weight_places(layer: GroupedLayer, sizes: Sizes) -> Places:
+    """First and last group, place, kernel channel and weight tap."""
+    return {
+        (layer.gamma,): _each(sizes[layer.G] - 1),
+        (layer.f,): _each(sizes[layer.c_out] - 1),
+        (layer.e,): _each(sizes[layer.c_in] - 1),
+        (layer.q,): _each(sizes[layer.n] - 1),
+    }
+
+
+def bias_places(layer: GroupedLayer, sizes: Sizes) -> Places:
+    """First and last group and place."""
+    return {
+        (layer.gamma,): _each(sizes[layer.G] - 1),
+        (layer.f,): _each(sizes[layer.c_out] - 1),
+    }
+
+
+# --- the theorem ----------------------------------------------------------------------------
+
+
 def prove_channel_groups(*, group: Callable[[Expr], Expr] | None = None) -> GeneralProof:
     """Theorem: a grouped layer's matrix is block diagonal by groups, and its weight and
     bias gradients are sums over positions, for every number of groups and channels.
@@ -416,352 +597,209 @@ def prove_channel_groups(*, group: Callable[[Expr], Expr] | None = None) -> Gene
         )
     layer = grouped_symbols()
     claimed = group if group is not None else layer.true_group
-    G, c_in, c_out, m, n = layer.G, layer.c_in, layer.c_out, layer.m, layer.n
-    gamma, f, h, e, i, j, q = layer.gamma, layer.f, layer.h, layer.e, layer.i, layer.j, layer.q
-    c2, j2, e2, o2, k = layer.c2, layer.j2, layer.e2, layer.o2, layer.k
-    x, w, b, g = layer.x, layer.w, layer.b, layer.g
-    o = gamma * c_out + f
-    c = h * c_in + e
-    inside = {f: (0, c_out - 1)}
-    channel_bounds = {gamma: (0, G - 1), f: (0, c_out - 1), h: (0, G - 1), e: (0, c_in - 1)}
-    grid = size_cases(layer)
-
-    def place(sizes: Sizes) -> dict[tuple[Symbol, ...], list[tuple[int, ...]]]:
-        return {
-            (gamma,): _each(sizes[G] - 1),
-            (f,): _each(sizes[c_out] - 1),
-            (i,): _each(sizes[layer.L] - 1),
-        }
-
-    out_cases = index_cases(grid, place)
-
-    def block_cases(relation: Callable[[int, int], bool]) -> list[dict[Expr, int]]:
-        """Blocks (output group gamma, input group h) in the given relation."""
-
-        def ranges(sizes: Sizes) -> dict[tuple[Symbol, ...], list[tuple[int, ...]]]:
-            groups = range(sizes[G])
-            found: list[tuple[int, ...]] = [
-                (u, v) for u in groups for v in groups if relation(u, v)
-            ]
-            return {
-                (gamma, h): found[:2] + found[2:][-1:],
-                (f,): _each(sizes[c_out] - 1),
-                (e,): _each(sizes[c_in] - 1),
-                (i,): _each(sizes[layer.L] - 1),
-                (j,): _each(sizes[m] - 1),
-            }
-
-        return index_cases(grid, ranges)
-
-    all_blocks = block_cases(lambda u, v: True)
-    # (a) the channel-mixing matrix
-    y_claimed = layer.output(o, i, claimed(o))
-    y_group = layer.output(o, i, gamma)
-    # y = b_o + (the mixing term); b_o does not depend on x, so dy/dx is the mixing
-    # term's derivative (one sum, which the printed proof can break over lines).
-    mixing = y_group - b[o]
-    differentiated = Sum(
-        Sum(
-            KroneckerDelta(c2, c) * KroneckerDelta(j2, j) * layer.entry(o, i, c2, j2, gamma),
-            (j2, 0, m - 1),
-        ),
-        (c2, 0, G * c_in - 1),
-    )
-    block = layer.entry(o, i, c, j, gamma)
-    offset = (h - gamma) * c_in + e
-    picked = Sum(
-        bracket(
-            w[o, offset, k] * KroneckerDelta(j, layer.tap(i, k)),
-            between(offset, 0, c_in - 1),
-        ),
-        (k, 0, n - 1),
-    )
-    band = Sum(w[o, e, k] * KroneckerDelta(j, layer.tap(i, k)), (k, 0, n - 1))
-    # (b) the weight and bias gradients
-    bias_term, mixing_term = layer.loss_terms(claimed)
-    ell, y = Symbol("ell"), IndexedBase("y")
-    # Each delta sits where its index is summed, so sifting finds it there.
-    tapped = Sum(
-        KroneckerDelta(c2, claimed(o2) * c_in + e2)
-        * Sum(KroneckerDelta(j2, layer.tap(i, k)) * x[c2, j2], (j2, 0, m - 1)),
-        (c2, 0, G * c_in - 1),
-    )
-    weight_diff = Sum(
-        KroneckerDelta(o2, o)
-        * Sum(
-            g[o2, i]
-            * Sum(
-                KroneckerDelta(e2, e) * Sum(KroneckerDelta(k, q) * tapped, (k, 0, n - 1)),
-                (e2, 0, c_in - 1),
-            ),
-            (i, 0, layer.L - 1),
-        ),
-        (o2, 0, G * c_out - 1),
-    )
-
-    def reads(grp: Expr) -> Expr:
-        return Sum(
-            g[o, i]
-            * Sum(
-                Sum(
-                    KroneckerDelta(c2, grp * c_in + e)
-                    * KroneckerDelta(j2, layer.tap(i, q))
-                    * x[c2, j2],
-                    (j2, 0, m - 1),
-                ),
-                (c2, 0, G * c_in - 1),
-            ),
-            (i, 0, layer.L - 1),
-        )
-
-    def weight_gradient(grp: Expr) -> Expr:
-        column = layer.tap(i, q)
-        return Sum(
-            bracket(g[o, i] * x[grp * c_in + e, column], between(column, 0, m - 1)),
-            (i, 0, layer.L - 1),
-        )
-
-    bias_diff = Sum(
-        Sum(g[o2, i] * KroneckerDelta(o2, o), (i, 0, layer.L - 1)), (o2, 0, G * c_out - 1)
-    )
-    bias_gradient = Sum(g[o, i], (i, 0, layer.L - 1))
-
-    def weights(sizes: Sizes) -> dict[tuple[Symbol, ...], list[tuple[int, ...]]]:
-        return {
-            (gamma,): _each(sizes[G] - 1),
-            (f,): _each(sizes[c_out] - 1),
-            (e,): _each(sizes[c_in] - 1),
-            (q,): _each(sizes[n] - 1),
-        }
-
-    loss_grid = size_cases(layer, LOSS_SIZES)
-    w_cases = index_cases(loss_grid, weights, limit=2)
-    b_cases = index_cases(
-        loss_grid,
-        limit=2,
-        ranges=lambda sizes: {(gamma,): _each(sizes[G] - 1), (f,): _each(sizes[c_out] - 1)},
-    )
-    weight_bounds = {**channel_bounds, q: (0, n - 1)}
-    steps = [
-        step(
-            r"output channel $o = \gamma c_{out} + f$ reads group $\gamma$",
-            claimed(o),
-            gamma,
-            floor_quotient(inside),
-            r"division with remainder: $\lfloor (\gamma c_{out} + f)/c_{out} \rfloor = \gamma$ "
-            r"for $0 \le f \le c_{out} - 1$",
-            out_cases,
-        ),
-        step(
-            r"the layer at $o = \gamma c_{out} + f$",
-            y_claimed,
-            y_group,
-            floor_quotient(inside),
-            r"substitute the group $\gamma$ of $o$",
-            out_cases,
-        ),
-        step(
-            r"differentiate by $x_{c,j}$ at $c = h c_{in} + e$",
-            Derivative(mixing, x[c, j]),
-            differentiated,
-            DIFFERENTIATE_TERMS,
-            r"$y_{o,i} = b_o + \sum_{c',j'} M_{o,i,c',j'} x_{c',j'}$ and $b_o$ does not depend "
-            r"on $x$; differentiate term by term: $\partial x_{c',j'} / \partial x_{c,j} = "
-            r"\delta_{c',c}\, \delta_{j',j}$",
-            all_blocks,
-        ),
-        step(
-            "sift the channel and the position",
-            differentiated,
-            block,
-            sift_then_refine([c2, j2], {**channel_bounds, j: (0, layer.m - 1)}),
-            r"$\sum_{j=a}^{b} f(j)\,\delta_{j,c} = f(c)\,[a \le c \le b]$ (sifting), and "
-            r"$0 \le h c_{in} + e \le G c_{in} - 1$, $0 \le j \le m - 1$ hold",
-            all_blocks,
-        ),
-        step(
-            "sift the kernel channel",
-            block,
-            picked,
-            sift_then_refine([e2], {}),
-            r"sifting over $e'$: input channel $h c_{in} + e$ is $\gamma c_{in} + e'$ for "
-            r"$e' = (h - \gamma) c_{in} + e$, if that lies in $0, \dots, c_{in} - 1$",
-            all_blocks,
-        ),
-        step(
-            "a later group is not read",
-            picked,
-            S.Zero,
-            refine_zero({h: (gamma + 1, G - 1), e: (0, c_in - 1)}),
-            r"for $h \ge \gamma + 1$: $(h - \gamma) c_{in} + e \ge c_{in}$, so the bracket is 0",
-            block_cases(lambda u, v: v > u),
-        ),
-        step(
-            "an earlier group is not read",
-            picked,
-            S.Zero,
-            refine_zero({h: (0, gamma - 1), e: (0, c_in - 1)}),
-            r"for $h \le \gamma - 1$: $(h - \gamma) c_{in} + e \le -1$, so the bracket is 0",
-            block_cases(lambda u, v: v < u),
-        ),
-        step(
-            r"its own group: the band of $w_{o,e}$",
-            picked.subs(h, gamma),
-            band,
-            refine_zero({e: (0, c_in - 1)}),
-            r"for $h = \gamma$ the bracket $[0 \le e \le c_{in} - 1]$ holds",
-            block_cases(lambda u, v: u == v),
-        ),
-        step(
-            r"differentiate the loss by $w_{o,e,q}$",
-            Derivative(mixing_term, w[o, e, q]),
-            weight_diff,
-            DIFFERENTIATE_TERMS,
-            r"the bias term of $\ell$ does not depend on $w$; differentiate term by term: "
-            r"$\partial w_{o',e',k} / \partial w_{o,e,q} = "
-            r"\delta_{o',o}\, \delta_{e',e}\, \delta_{k,q}$",
-            w_cases,
-        ),
-        step(
-            "sift the output channel and the kernel indices",
-            weight_diff,
-            reads(claimed(o)),
-            sift_then_refine([o2, e2, k], weight_bounds),
-            r"sifting over $o', e', k$; $o$, $e$, $q$ lie in their ranges",
-            w_cases,
-        ),
-        step(
-            r"output channel $o$ reads group $\gamma$",
-            reads(claimed(o)),
-            reads(gamma),
-            floor_quotient(inside),
-            r"division with remainder: $\lfloor o / c_{out} \rfloor = \gamma$",
-            w_cases,
-        ),
-        step(
-            "the weight gradient is a sum over positions",
-            reads(gamma),
-            weight_gradient(gamma),
-            sift_then_refine([c2, j2], channel_bounds),
-            r"sifting over $c', j'$; $0 \le \gamma c_{in} + e \le G c_{in} - 1$ holds",
-            w_cases,
-        ),
-        step(
-            r"differentiate the loss by $b_o$",
-            Derivative(bias_term, b[o]),
-            bias_diff,
-            DIFFERENTIATE_TERMS,
-            r"the mixing term of $\ell$ does not depend on $b$; differentiate term by "
-            r"term: $\partial b_{o'} / \partial b_o = \delta_{o',o}$",
-            b_cases,
-        ),
-        step(
-            "the bias gradient sums the upstream gradient",
-            bias_diff,
-            bias_gradient,
-            sift_then_refine([o2], channel_bounds),
-            r"sifting over $o'$; $0 \le \gamma c_{out} + f \le G c_{out} - 1$ holds",
-            b_cases,
-        ),
-    ]
+    o, i, j, e, q = output_channel(layer), layer.i, layer.j, layer.e, layer.q
+    x, w, b, ell, y = layer.x, layer.w, layer.b, Symbol("ell"), IndexedBase("y")
+    rows = matrix_rows(layer, claimed) + gradient_rows(layer, claimed)
+    steps = [step(*row) for row in rows]
     steps += concrete_checks(layer, claimed)
+    at_o = layer.o  # the claims are at o = gamma c_out + f, the definitions at any o
     return GeneralProof(
         title="Grouped channels: block structure and gradients",
         statement=STATEMENT,
         steps=steps,
         assumptions=ASSUMPTIONS,
         claims=(
-            (Derivative(y[o, i], x[gamma * c_in + e, j]), band),
-            (Derivative(ell, w[o, e, q]), weight_gradient(gamma)),
-            (Derivative(ell, b[o]), bias_gradient),
+            (Derivative(y[o, i], x[layer.gamma * layer.c_in + e, j]), band(layer, o)),
+            (Derivative(ell, w[o, e, q]), weight_gradient(layer, o, layer.gamma)),
+            (Derivative(ell, b[o]), bias_gradient(layer, o)),
         ),
         definitions=(
-            (
-                layer.M[layer.o, i, layer.c, j],
-                layer.entry(layer.o, i, layer.c, j, claimed(layer.o)),
-            ),
-            (y[layer.o, i], layer.output(layer.o, i, claimed(layer.o))),
+            (layer.M[at_o, i, layer.c, j], layer.entry(at_o, i, layer.c, j, claimed(at_o))),
+            (y[at_o, i], layer.output(at_o, i, claimed(at_o))),
             (ell, sum(layer.loss_terms(claimed), S.Zero)),
         ),
     )
 
 
+def matrix_rows(layer: GroupedLayer, claimed: Callable[[Expr], Expr]) -> list[Row]:
+    """The steps on the channel-mixing matrix: the group of ``o``, then each block."""
+    G, c_in, gamma, h, e, x = layer.G, layer.c_in, layer.gamma, layer.h, layer.e, layer.x
+    o, c, j = output_channel(layer), layer.h * c_in + e, layer.j
+    inside = floor_quotient({layer.f: (0, layer.c_out - 1)})
+    out_cases = index_cases(size_cases(layer), functools.partial(output_places, layer))
+    all_blocks = block_cases(layer, lambda u, v: True)
+    # y = b_o + (the mixing term); b_o does not depend on x, so dy/dx is the mixing
+    # term's derivative (one sum, which the printed proof can break over lines).
+    mixing = layer.output(o, layer.i, gamma) - layer.b[o]
+    differentiated = differentiated_output(layer, o, c)
+    block, picked = layer.entry(o, layer.i, c, j, gamma), picked_block(layer, o)
+    sifted = sift_then_refine([layer.c2, layer.j2], {**channel_bounds(layer), j: (0, layer.m - 1)})
+    return [
+        (r"output channel $o = \gamma c_{out} + f$ reads group $\gamma$",
+         claimed(o), gamma, inside,
+         r"division with remainder: $\lfloor (\gamma c_{out} + f)/c_{out} \rfloor = \gamma$ "
+         r"for $0 \le f \le c_{out} - 1$", out_cases),
+        (r"the layer at $o = \gamma c_{out} + f$",
+         layer.output(o, layer.i, claimed(o)), layer.output(o, layer.i, gamma), inside,
+         r"substitute the group $\gamma$ of $o$", out_cases),
+        (r"differentiate by $x_{c,j}$ at $c = h c_{in} + e$",
+         Derivative(mixing, x[c, j]), differentiated, DIFFERENTIATE_TERMS,
+         r"$y_{o,i} = b_o + \sum_{c',j'} M_{o,i,c',j'} x_{c',j'}$ and $b_o$ does not depend "
+         r"on $x$; differentiate term by term: $\partial x_{c',j'} / \partial x_{c,j} = "
+         r"\delta_{c',c}\, \delta_{j',j}$", all_blocks),
+        ("sift the channel and the position", differentiated, block, sifted,
+         r"$\sum_{j=a}^{b} f(j)\,\delta_{j,c} = f(c)\,[a \le c \le b]$ (sifting), and "
+         r"$0 \le h c_{in} + e \le G c_{in} - 1$, $0 \le j \le m - 1$ hold", all_blocks),
+        ("sift the kernel channel", block, picked, sift_then_refine([layer.e2], {}),
+         r"sifting over $e'$: input channel $h c_{in} + e$ is $\gamma c_{in} + e'$ for "
+         r"$e' = (h - \gamma) c_{in} + e$, if that lies in $0, \dots, c_{in} - 1$",
+         all_blocks),
+        ("a later group is not read", picked, S.Zero,
+         refine_zero({h: (gamma + 1, G - 1), e: (0, c_in - 1)}),
+         r"for $h \ge \gamma + 1$: $(h - \gamma) c_{in} + e \ge c_{in}$, so the bracket is 0",
+         block_cases(layer, lambda u, v: v > u)),
+        ("an earlier group is not read", picked, S.Zero,
+         refine_zero({h: (0, gamma - 1), e: (0, c_in - 1)}),
+         r"for $h \le \gamma - 1$: $(h - \gamma) c_{in} + e \le -1$, so the bracket is 0",
+         block_cases(layer, lambda u, v: v < u)),
+        (r"its own group: the band of $w_{o,e}$",
+         picked.subs(h, gamma), band(layer, o), refine_zero({e: (0, c_in - 1)}),
+         r"for $h = \gamma$ the bracket $[0 \le e \le c_{in} - 1]$ holds",
+         block_cases(layer, lambda u, v: u == v)),
+    ]  # fmt: skip
+
+
+def gradient_rows(layer: GroupedLayer, claimed: Callable[[Expr], Expr]) -> list[Row]:
+    """The steps on the loss: its weight gradient, then its bias gradient."""
+    o, e, q, gamma = output_channel(layer), layer.e, layer.q, layer.gamma
+    bias_term, mixing_term = layer.loss_terms(claimed)
+    weight_diff, bias_diff = (
+        differentiated_weights(layer, o, claimed),
+        differentiated_bias(layer, o),
+    )
+    loss_grid = size_cases(layer, LOSS_SIZES)
+    w_cases = index_cases(loss_grid, functools.partial(weight_places, layer), limit=2)
+    b_cases = index_cases(loss_grid, functools.partial(bias_places, layer), limit=2)
+    bounds = channel_bounds(layer)
+    return [
+        (r"differentiate the loss by $w_{o,e,q}$",
+         Derivative(mixing_term, layer.w[o, e, q]), weight_diff, DIFFERENTIATE_TERMS,
+         r"the bias term of $\ell$ does not depend on $w$; differentiate term by term: "
+         r"$\partial w_{o',e',k} / \partial w_{o,e,q} = "
+         r"\delta_{o',o}\, \delta_{e',e}\, \delta_{k,q}$", w_cases),
+        ("sift the output channel and the kernel indices",
+         weight_diff, reads(layer, o, claimed(o)),
+         sift_then_refine([layer.o2, layer.e2, layer.k], {**bounds, q: (0, layer.n - 1)}),
+         r"sifting over $o', e', k$; $o$, $e$, $q$ lie in their ranges", w_cases),
+        (r"output channel $o$ reads group $\gamma$",
+         reads(layer, o, claimed(o)), reads(layer, o, gamma),
+         floor_quotient({layer.f: (0, layer.c_out - 1)}),
+         r"division with remainder: $\lfloor o / c_{out} \rfloor = \gamma$", w_cases),
+        ("the weight gradient is a sum over positions",
+         reads(layer, o, gamma), weight_gradient(layer, o, gamma),
+         sift_then_refine([layer.c2, layer.j2], bounds),
+         r"sifting over $c', j'$; $0 \le \gamma c_{in} + e \le G c_{in} - 1$ holds", w_cases),
+        (r"differentiate the loss by $b_o$",
+         Derivative(bias_term, layer.b[o]), bias_diff, DIFFERENTIATE_TERMS,
+         r"the mixing term of $\ell$ does not depend on $b$; differentiate term by "
+         r"term: $\partial b_{o'} / \partial b_o = \delta_{o',o}$", b_cases),
+        ("the bias gradient sums the upstream gradient",
+         bias_diff, bias_gradient(layer, o), sift_then_refine([layer.o2], bounds),
+         r"sifting over $o'$; $0 \le \gamma c_{out} + f \le G c_{out} - 1$ holds", b_cases),
+    ]  # fmt: skip
+
+
+# --- the spot checks --------------------------------------------------------------------------
+
+#: Left sides, right sides and labels of one spot check.
+Column = tuple[list[Expr], list[Expr], list[str]]
+
+
+#: The spot checks: name and law, in the order of the columns :func:`compare_at` fills.
+SPOT_CHECKS = (
+    (
+        "the layer agrees with conv1d",
+        "symconv.conv1d(x, w, bias, groups=G, padding=(p_l, p_r)) at concrete sizes",
+    ),
+    (
+        "the blocks agree with the derivatives of conv1d",
+        "sympy.diff of symconv.conv1d with groups at concrete sizes",
+    ),
+    (
+        "the weight gradient agrees",
+        "symconv.conv1d_channel_grads(x, w, g, groups=G) at concrete sizes",
+    ),
+    (
+        "the bias gradient agrees",
+        "symconv.conv1d_channel_grads(x, w, g, bias, groups=G) at concrete sizes",
+    ),
+)
+
+
 def concrete_checks(layer: GroupedLayer, claimed: Callable[[Expr], Expr]) -> list[Step]:
     """The statements, instantiated at every size of :data:`GROUPED_SIZES` and every
     index, against :func:`symconv.conv1d` and :func:`conv1d_channel_grads` with ``groups``."""
-    o, c, i, j, e, q = layer.o, layer.c, layer.i, layer.j, layer.e, layer.q
-    true = layer.true_group
-    source = floor(c / layer.c_in)  # the group of input channel c
-    block = Sum(
-        bracket(
-            layer.w[o, c - layer.c_in * source, layer.k] * KroneckerDelta(j, layer.tap(i, layer.k)),
-            sympy.Eq(source, true(o)),
-        ),
-        (layer.k, 0, layer.n - 1),
-    )
-    column = layer.tap(i, q)
-    weight = Sum(
-        bracket(
-            layer.g[o, i] * layer.x[true(o) * layer.c_in + e, column],
-            between(column, 0, layer.m - 1),
-        ),
-        (i, 0, layer.L - 1),
-    )
-    forward = ([], [], [])  # type: tuple[list[Expr], list[Expr], list[str]]
-    blocks = ([], [], [])  # type: tuple[list[Expr], list[Expr], list[str]]
-    weights = ([], [], [])  # type: tuple[list[Expr], list[Expr], list[str]]
-    biases = ([], [], [])  # type: tuple[list[Expr], list[Expr], list[str]]
-
-    def add(
-        target: tuple[list[Expr], list[Expr], list[str]], case: Sizes, left: Expr, right: Expr
-    ) -> None:
-        if left.has(Sum):
-            left = instantiate(left, case)
-        target[0].append(indexed_to_symbols(left))
-        target[1].append(right)
-        target[2].append(label(case))
-
+    columns: list[Column] = [([], [], []) for _ in SPOT_CHECKS]
     for sizes in size_cases(layer):
-        x, w, bias, g = concrete_layer(layer, sizes)
-        options = settings(layer, sizes)
-        y = conv1d_channels(x, w, bias=bias, **options)
-        _, grad_w, grad_b = conv1d_channel_grads(x, w, g, bias=bias, **options)
-        if grad_b is None:
-            raise RuntimeError("conv1d_channel_grads gave no bias gradient for a bias")
-        positions = list(itertools.product(range(sizes[layer.L]), range(sizes[layer.m])))
-        for u in range(sizes[layer.G] * sizes[layer.c_out]):
-            # Sums over channels and taps carried out once per output channel (the
-            # positions stay symbolic), then every position substituted.
-            layer_u = instantiate(layer.output(o, i, claimed(o)), {**sizes, o: u})
-            for t in range(sizes[layer.L]):
-                add(forward, {**sizes, o: u, i: t}, layer_u.xreplace({i: t}), y[u, t])
-            for v in range(x.rows):
-                block_uv = instantiate(block, {**sizes, o: u, c: v})
-                for t, r in positions:
-                    case = {**sizes, o: u, i: t, c: v, j: r}
-                    add(blocks, case, block_uv.xreplace({i: t, j: r}), sympy.diff(y[u, t], x[v, r]))
-            add(biases, {**sizes, o: u}, Sum(layer.g[o, i], (i, 0, layer.L - 1)), grad_b[u])
-            for v, r in itertools.product(range(sizes[layer.c_in]), range(sizes[layer.n])):
-                add(weights, {**sizes, o: u, e: v, q: r}, weight, grad_w[u, v, r])
+        compare_at(layer, claimed, sizes, columns)
     return [
-        spot(
-            "the layer agrees with conv1d",
-            *forward,
-            "symconv.conv1d(x, w, bias, groups=G, padding=(p_l, p_r)) at concrete sizes",
-        ),
-        spot(
-            "the blocks agree with the derivatives of conv1d",
-            *blocks,
-            "sympy.diff of symconv.conv1d with groups at concrete sizes",
-        ),
-        spot(
-            "the weight gradient agrees",
-            *weights,
-            "symconv.conv1d_channel_grads(x, w, g, groups=G) at concrete sizes",
-        ),
-        spot(
-            "the bias gradient agrees",
-            *biases,
-            "symconv.conv1d_channel_grads(x, w, g, bias, groups=G) at concrete sizes",
-        ),
+        spot(name, *column, law) for (name, law), column in zip(SPOT_CHECKS, columns, strict=True)
     ]
+
+
+def stated_block(layer: GroupedLayer) -> Expr:
+    """``M[o, i, c, j]`` as stated: the band of ``w[o, c mod c_in]`` when input channel
+    ``c`` lies in the group of ``o``, else 0."""
+    o, k = layer.o, layer.k
+    source = floor(layer.c / layer.c_in)  # the group of input channel c
+    return Sum(
+        bracket(
+            layer.w[o, layer.c - layer.c_in * source, k]
+            * KroneckerDelta(layer.j, layer.tap(layer.i, k)),
+            sympy.Eq(source, layer.true_group(o)),
+        ),
+        (k, 0, layer.n - 1),
+    )
+
+
+def record(target: Column, case: Sizes, left: Expr, right: Expr) -> None:
+    """Append ``left`` (instantiated at ``case`` if it still sums) and ``right``."""
+    if left.has(Sum):
+        left = instantiate(left, case)
+    target[0].append(indexed_to_symbols(left))
+    target[1].append(right)
+    target[2].append(label(case))
+
+
+def compare_at(
+    layer: GroupedLayer,
+    claimed: Callable[[Expr], Expr],
+    sizes: Sizes,
+    columns: Sequence[Column],
+) -> None:
+    """Every output channel of the layer at ``sizes``: its outputs, blocks, weight and
+    bias gradients against :func:`conv1d_channels` and :func:`conv1d_channel_grads`."""
+    forward, blocks, weights, biases = columns
+    o, c, i, j, e, q = layer.o, layer.c, layer.i, layer.j, layer.e, layer.q
+    block, weight = stated_block(layer), weight_gradient(layer, o, layer.true_group(o))
+    x, w, bias, g = concrete_layer(layer, sizes)
+    options = settings(layer, sizes)
+    y = conv1d_channels(x, w, bias=bias, **options)
+    _, grad_w, grad_b = conv1d_channel_grads(x, w, g, bias=bias, **options)
+    if grad_b is None:
+        raise RuntimeError("conv1d_channel_grads gave no bias gradient for a bias")
+    positions = list(itertools.product(range(sizes[layer.L]), range(sizes[layer.m])))
+    for u in range(sizes[layer.G] * sizes[layer.c_out]):
+        # Sums over channels and taps carried out once per output channel (the
+        # positions stay symbolic), then every position substituted.
+        layer_u = instantiate(layer.output(o, i, claimed(o)), {**sizes, o: u})
+        for t in range(sizes[layer.L]):
+            record(forward, {**sizes, o: u, i: t}, layer_u.xreplace({i: t}), y[u, t])
+        for v in range(x.rows):
+            block_uv = instantiate(block, {**sizes, o: u, c: v})
+            for t, r in positions:
+                case = {**sizes, o: u, i: t, c: v, j: r}
+                record(blocks, case, block_uv.xreplace({i: t, j: r}), sympy.diff(y[u, t], x[v, r]))
+        record(biases, {**sizes, o: u}, bias_gradient(layer, o), grad_b[u])
+        for v, r in itertools.product(range(sizes[layer.c_in]), range(sizes[layer.n])):
+            record(weights, {**sizes, o: u, e: v, q: r}, weight, grad_w[u, v, r])
