@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Sequence
 
@@ -39,6 +40,13 @@ from symconv.summation import (
 
 #: Sizes the length formula is compared at: m, n, s, d, p_l, p_r.
 LENGTH_GRID = (range(1, 8), range(1, 4), range(1, 4), range(1, 3), range(3), range(2))
+
+#: A row of the table of steps: name, before, after, rule, law, the cases both sides are
+#: carried out at, and where an infinite sum over outputs is cut off.
+Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case], int]
+
+#: The cap of a step with no sum over outputs: :func:`~symconv.general.theorem.derive`'s own.
+DERIVE_CAP: int = inspect.signature(derive).parameters["cap"].default
 
 
 def two_sided_length(layer: Layer, axis: int = 0) -> Expr:
@@ -87,92 +95,91 @@ def _length_cap(cases: Sequence[Case]) -> int:
 
 
 def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) -> list[Step]:
+    """The steps on one axis: count the outputs whose window fits, compare the claim with
+    the count, and spot-check the claim against :func:`symconv.conv_settings`."""
     a = axis
     m, n, s, d, p_l, p_r = _axis_symbols(layer, a)
     i, L = layer.i[a], layer.L[a]
     standard = layer.length(a)
     tag = "" if layer.dims == 1 else f" (axis {a + 1})"
     cases = _length_cases(layer, a, grid)
+    # The sums over outputs run to oo: carried out up to a cap past the padded input.
     cap = _length_cap(cases)
-    ends = Sum(
-        bracket(
-            S.One, sympy.Ge(i * s - p_l, -p_l), sympy.Le(i * s + (n - 1) * d - p_l, m - 1 + p_r)
-        ),
-        (i, 0, oo),
-    )
+    ends = _ends(layer, a)
     solved = Sum(bracket(S.One, sympy.Ge(i, 0), sympy.Le(i, standard - 1)), (i, 0, oo))
     counted = Sum(S.One, (i, 0, standard - 1))
+    last_fits = unevaluated_bracket(sympy.Le((L - 1) * s + (n - 1) * d - p_l, m - 1 + p_r))
+    next_fits = unevaluated_bracket(sympy.Le(L * s + (n - 1) * d - p_l, m - 1 + p_r))
     facts = (layer.room(a),)
-    solve = Rule(
+    decide = _decide_length(L, claimed, facts)
+    with_length = _with_length(cases, claimed, L)
+    cut = Rule("restrict_sum", lambda e: restrict_sum(e, {}, facts))
+    symmetric = {p_l: layer.p_both[a], p_r: layer.p_both[a]}
+    rows: list[Row | Step] = [
+        (f"first and last taps{tag}", _window_count(layer, a), ends,
+         Rule("forall_bracket", forall_bracket), "monotone taps", cases, cap),
+        (f"solve for the output index{tag}", ends, solved, _solve(i), "integer floor", cases,
+         cap),
+        (f"cut the range{tag}", solved, counted, cut, "cut the range", cases, cap),
+        (f"count the outputs{tag}", counted, standard, DOIT, "count", cases, cap),
+        (f"the claimed closed form{tag}", claimed, standard, Rule("floor_normal", floor_normal),
+         "floor and ceiling", cases, DERIVE_CAP),
+        (f"the last output fits{tag}", last_fits, S.One, decide, "division", with_length,
+         DERIVE_CAP),
+        (f"the next output does not{tag}", next_fits, S.Zero, decide, "division", with_length,
+         DERIVE_CAP),
+        specialise(f"symmetric padding{tag}", standard, symmetric),
+    ]  # fmt: skip
+    steps = [row if isinstance(row, Step) else derive(*row[:6], cap=row[6]) for row in rows]
+    return [*steps, _conv_settings_check(layer, a, claimed, tag)]
+
+
+def _ends(layer: Layer, axis: int) -> Expr:
+    """``sum_{i >= 0} [i*s - p_l >= -p_l] [i*s + (n-1)*d - p_l <= m - 1 + p_r]``: the
+    window fits when its first and last taps do."""
+    m, n, s, d, p_l, p_r = _axis_symbols(layer, axis)
+    i = layer.i[axis]
+    first = sympy.Ge(i * s - p_l, -p_l)
+    last = sympy.Le(i * s + (n - 1) * d - p_l, m - 1 + p_r)
+    return Sum(bracket(S.One, first, last), (i, 0, oo))
+
+
+def _solve(i: Symbol) -> Rule:
+    """Each bracket solved for the output index ``i``."""
+    return Rule(
         f"isolate_index(., {i})",
         lambda e: e.replace(
             lambda x: isinstance(x, Iverson), lambda x: Iverson(isolate_index(x.condition, i))
         ),
     )
+
+
+def _decide_length(L: Symbol, claimed: Expr, facts: Sequence[Expr]) -> Rule:
+    """The brackets decided with ``L`` the claimed length."""
     # The last output is L - 1 for the claimed L: its window must fit, the next one's not.
     # The claim enters in its floor normal form, which the step "the claimed closed form"
     # shows equal to it.
     normal = floor_normal(claimed)
-    decide_length = Rule(
+    return Rule(
         f"refine_brackets with {L} = the claimed length",
         lambda e: refine_brackets(e.subs(L, normal), {}, facts),
     )
+
+
+def _with_length(cases: Sequence[Case], claimed: Expr, L: Symbol) -> list[dict[Expr, int]]:
+    """The cases with ``L`` the claimed length, where the claim is an integer there."""
     with_length = []
     for c in cases:
         value = claimed.xreplace({k: sympy.Integer(v) for k, v in c.items()})
         if value.is_Integer:
             with_length.append({**c, L: int(value)})
-    steps = [
-        derive(
-            f"first and last taps{tag}",
-            _window_count(layer, a),
-            ends,
-            Rule("forall_bracket", forall_bracket),
-            "monotone taps",
-            cases,
-            cap=cap,
-        ),
-        derive(
-            f"solve for the output index{tag}", ends, solved, solve, "integer floor", cases, cap=cap
-        ),
-        derive(
-            f"cut the range{tag}",
-            solved,
-            counted,
-            Rule("restrict_sum", lambda e: restrict_sum(e, {}, facts)),
-            "cut the range",
-            cases,
-            cap=cap,
-        ),
-        derive(f"count the outputs{tag}", counted, standard, DOIT, "count", cases, cap=cap),
-        derive(
-            f"the claimed closed form{tag}",
-            claimed,
-            standard,
-            Rule("floor_normal", floor_normal),
-            "floor and ceiling",
-            cases,
-        ),
-        derive(
-            f"the last output fits{tag}",
-            unevaluated_bracket(sympy.Le((L - 1) * s + (n - 1) * d - p_l, m - 1 + p_r)),
-            S.One,
-            decide_length,
-            "division",
-            with_length,
-        ),
-        derive(
-            f"the next output does not{tag}",
-            unevaluated_bracket(sympy.Le(L * s + (n - 1) * d - p_l, m - 1 + p_r)),
-            S.Zero,
-            decide_length,
-            "division",
-            with_length,
-        ),
-        specialise(
-            f"symmetric padding{tag}", standard, {p_l: layer.p_both[a], p_r: layer.p_both[a]}
-        ),
-    ]
+    return with_length
+
+
+def _conv_settings_check(layer: Layer, axis: int, claimed: Expr, tag: str) -> Step:
+    """The claimed length against :func:`symconv.conv_settings` at every size of
+    :data:`LENGTH_GRID` that has an output."""
+    m, n, s, d, p_l, p_r = _axis_symbols(layer, axis)
     left, right, labels = [], [], []
     for sizes in itertools.product(*LENGTH_GRID):
         c = dict(zip((m, n, s, d, p_l, p_r), map(sympy.Integer, sizes), strict=True))
@@ -188,16 +195,13 @@ def _length_steps(layer: Layer, axis: int, claimed: Expr, grid: Sequence[Case]) 
         left.append(claimed.xreplace(c))
         right.append(sympy.Integer(settings.output_length))
         labels.append(describe_case(c))
-    steps.append(
-        check(
-            f"agrees with conv_settings{tag}",
-            left,
-            right,
-            law="the concrete output length of symconv.conv_settings",
-            labels=labels,
-        )
+    return check(
+        f"agrees with conv_settings{tag}",
+        left,
+        right,
+        law="the concrete output length of symconv.conv_settings",
+        labels=labels,
     )
-    return steps
 
 
 def prove_output_length(
