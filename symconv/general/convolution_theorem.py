@@ -30,7 +30,7 @@ import sympy
 from sympy import Expr, IndexedBase, Mod, Sum, Symbol, exp, pi
 
 from symconv.core.vectors import symbolic_vector
-from symconv.general.rules import DISTRIBUTE, Rule, expand_definition, swap
+from symconv.general.rules import DISTRIBUTE, LAWS, Rule, expand_definition, swap
 from symconv.general.theorem import GeneralProof, derive
 from symconv.ops.circulant import circulant_kernel, circulant_matrix
 from symconv.proofs.convolution_theorem import prove_convolution_theorem as prove_at
@@ -234,6 +234,50 @@ def concrete_steps(s: CirculantSymbols, index: Expr) -> list[Step]:
     return [spot, factored]
 
 
+def dft_definitions(
+    s: CirculantSymbols, F_inverse: IndexedBase, F: IndexedBase, spectrum: IndexedBase
+) -> Rule:
+    """Replace ``F^-1[a, b]`` by ``omega^(-a b) / n``, ``F[a, b]`` by ``omega^(a b)`` and the
+    spectrum ``lambda[a]`` by ``(F c)_a = sum_r c_r omega^(r a)``, in that order."""
+    entries = (
+        expand_definition(F_inverse, lambda a, b: s.omega(-a * b) / s.n),
+        expand_definition(F, lambda a, b: s.omega(a * b)),
+        expand_definition(spectrum, lambda a: Sum(s.c[s.r] * s.omega(s.r * a), (s.r, 0, s.n - 1))),
+    )
+
+    def definitions(expr: Expr) -> Expr:
+        for rule in entries:
+            expr = rule(expr)
+        return expr
+
+    return Rule("replace F, its inverse and the spectrum by their entries", definitions)
+
+
+#: A row of the theorem's table of steps: name, before, after, rule and law, a key of
+#: :data:`~symconv.general.rules.LAWS` or a law of the step's own (:func:`carry_out`).
+Row = tuple[str, Expr, Expr, Rule, str]
+
+
+def carry_out(name: str, before: Expr, after: Expr, rule: Rule, law: str) -> Step:
+    """The step ``before = after`` by ``rule``: :func:`~symconv.general.theorem.derive`
+    when ``law`` is a key of :data:`~symconv.general.rules.LAWS`, else
+    :func:`rewrite_step` with ``law`` as its own law."""
+    if law in LAWS:
+        return derive(name, before, after, rule, law)
+    return rewrite_step(name, before, after, rule, law)
+
+
+#: The theorem in LaTeX (its steps prove it; its spot checks try it at concrete sizes).
+STATEMENT = (
+    r"For every $n \ge 1$, $\omega = e^{-2\pi i/n}$, $F_{mj} = \omega^{m j}$ and "
+    r"every $c \in \mathbb{C}^n$: $(F^{-1} \operatorname{diag}(F c) F)_{ij} = "
+    r"c_{(i - j) \bmod n}$, so $\operatorname{circ}(c) = F^{-1} \operatorname{diag}(F c) F$ "
+    r"has the eigenvalues $F c$. Circular cross-correlation with $w$ (output $i$ "
+    r"reads $x_{(i + k - p) \bmod n}$) is $\operatorname{circ}(\tilde w)$ with "
+    r"$\tilde w_r = \sum_k w_k [n \mid p - k - r]$"
+)
+
+
 def prove_convolution_theorem(*, index: Expr | None = None) -> GeneralProof:
     """Theorem: ``(F^-1 diag(F c) F)_{ij} = c_{(i - j) mod n}`` for every ``n >= 1`` and
     every ``c``, so every circulant is diagonalised by the DFT, with eigenvalues ``F c``;
@@ -248,84 +292,37 @@ def prove_convolution_theorem(*, index: Expr | None = None) -> GeneralProof:
     """
     s = circulant_symbols()
     claimed = Mod(s.i - s.j, s.n) if index is None else sympy.sympify(index, strict=True)
-    n, i, j, m, r, c = s.n, s.i, s.j, s.m, s.r, s.c
+    n, i, j, m, r, c, omega = s.n, s.i, s.j, s.m, s.r, s.c, s.omega
     F_inverse, F, spectrum = IndexedBase("F^{-1}"), IndexedBase("F"), IndexedBase("lambda")
-    product = Sum(F_inverse[i, m] * spectrum[m] * F[m, j], (m, 0, n - 1))
-
-    entries = (
-        expand_definition(F_inverse, lambda a, b: s.omega(-a * b) / n),
-        expand_definition(F, lambda a, b: s.omega(a * b)),
-        expand_definition(spectrum, lambda a: Sum(c[r] * s.omega(r * a), (r, 0, n - 1))),
-    )
-
-    def definitions(expr: Expr) -> Expr:
-        for rule in entries:
-            expr = rule(expr)
-        return expr
-
-    defined = Sum(
-        s.omega(-i * m) / n * Sum(c[r] * s.omega(r * m), (r, 0, n - 1)) * s.omega(m * j),
-        (m, 0, n - 1),
-    )
-    distributed = Sum(
-        Sum(c[r] * s.omega(-i * m) * s.omega(r * m) * s.omega(m * j) / n, (r, 0, n - 1)),
-        (m, 0, n - 1),
-    )
-    interchanged = Sum(
-        Sum(c[r] * s.omega(-i * m) * s.omega(r * m) * s.omega(m * j) / n, (m, 0, n - 1)),
-        (r, 0, n - 1),
-    )
-    multiplied = Sum(c[r] / n * Sum(s.omega(m * (r + j - i)), (m, 0, n - 1)), (r, 0, n - 1))
-    summed = Sum(c[r] * Iverson(divides(n, r + j - i)), (r, 0, n - 1))
+    over_m, over_r = (m, 0, n - 1), (r, 0, n - 1)
+    product = Sum(F_inverse[i, m] * spectrum[m] * F[m, j], over_m)
+    defined = Sum(omega(-i * m) / n * Sum(c[r] * omega(r * m), over_r) * omega(m * j), over_m)
+    summand = c[r] * omega(-i * m) * omega(r * m) * omega(m * j) / n
+    distributed = Sum(Sum(summand, over_r), over_m)
+    interchanged = Sum(Sum(summand, over_m), over_r)
+    multiplied = Sum(c[r] / n * Sum(omega(m * (r + j - i)), over_m), over_r)
+    summed = Sum(c[r] * Iverson(divides(n, r + j - i)), over_r)
     entry = c[claimed]
-    steps = [
-        derive(
-            r"definitions of $F$, $F^{-1}$ and the spectrum $F c$",
-            product,
-            defined,
-            Rule("replace F, its inverse and the spectrum by their entries", definitions),
-            "definition",
-        ),
-        derive("distributivity", defined, distributed, DISTRIBUTE, "distributivity"),
-        derive("interchange the sums", distributed, interchanged, swap([m], [r]), "interchange"),
-        rewrite_step(
-            r"multiply the powers of $\omega$",
-            interchanged,
-            multiplied,
-            multiply_powers(s),
-            r"$\omega^a \omega^b = \omega^{a + b}$; $c_r / n$ does not depend on $m$",
-        ),
-        rewrite_step(
-            "geometric sums of the roots of unity",
-            multiplied,
-            summed,
-            geometric_series(s),
-            (
-                r"$\sum_{m=0}^{n-1} \omega^{m t} = n\,[n \mid t]$ for integer $t$: "
-                r"$n$ ones, or $(1 - \omega^{n t})/(1 - \omega^t) = 0$ since "
-                r"$\omega^{n t} = e^{-2\pi i t} = 1$, and $\omega^t = 1$ iff $n \mid t$"
-            ),
-        ),
-        rewrite_step(
-            "one residue in range",
-            summed,
-            entry,
-            one_residue(s),
-            r"exactly one $r \in \{0, \ldots, n-1\}$ has $n \mid r + j - i$: $r = (i - j) \bmod n$",
-        ),
-    ]
+    rows: list[Row] = [
+        (r"definitions of $F$, $F^{-1}$ and the spectrum $F c$", product, defined,
+         dft_definitions(s, F_inverse, F, spectrum), "definition"),
+        ("distributivity", defined, distributed, DISTRIBUTE, "distributivity"),
+        ("interchange the sums", distributed, interchanged, swap([m], [r]), "interchange"),
+        (r"multiply the powers of $\omega$", interchanged, multiplied, multiply_powers(s),
+         r"$\omega^a \omega^b = \omega^{a + b}$; $c_r / n$ does not depend on $m$"),
+        ("geometric sums of the roots of unity", multiplied, summed, geometric_series(s),
+         r"$\sum_{m=0}^{n-1} \omega^{m t} = n\,[n \mid t]$ for integer $t$: "
+         r"$n$ ones, or $(1 - \omega^{n t})/(1 - \omega^t) = 0$ since "
+         r"$\omega^{n t} = e^{-2\pi i t} = 1$, and $\omega^t = 1$ iff $n \mid t$"),
+        ("one residue in range", summed, entry, one_residue(s),
+         r"exactly one $r \in \{0, \ldots, n-1\}$ has $n \mid r + j - i$: $r = (i - j) \bmod n$"),
+    ]  # fmt: skip
+    steps = [carry_out(*row) for row in rows]
     steps += circulant_steps(s, claimed)
     steps += concrete_steps(s, claimed)
     return GeneralProof(
         title="The convolution theorem: the DFT diagonalises every circulant",
-        statement=(
-            r"For every $n \ge 1$, $\omega = e^{-2\pi i/n}$, $F_{mj} = \omega^{m j}$ and "
-            r"every $c \in \mathbb{C}^n$: $(F^{-1} \operatorname{diag}(F c) F)_{ij} = "
-            r"c_{(i - j) \bmod n}$, so $\operatorname{circ}(c) = F^{-1} \operatorname{diag}(F c) F$ "
-            r"has the eigenvalues $F c$. Circular cross-correlation with $w$ (output $i$ "
-            r"reads $x_{(i + k - p) \bmod n}$) is $\operatorname{circ}(\tilde w)$ with "
-            r"$\tilde w_r = \sum_k w_k [n \mid p - k - r]$"
-        ),
+        statement=STATEMENT,
         steps=steps,
         assumptions=(
             r"$n, K \in \mathbb{Z}_{\ge 1}$; $i, j \in \{0, \ldots, n-1\}$; $p \in \mathbb{Z}$",

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 
 import sympy
@@ -49,7 +50,7 @@ from symconv.general.cases import (
     resized,
     size_grid,
 )
-from symconv.general.layer import Case, proof_symbols
+from symconv.general.layer import Case, Layer, proof_symbols
 from symconv.general.rules import (
     DIFFERENTIATE,
     DISTRIBUTE,
@@ -68,6 +69,10 @@ from symconv.proofs.equivariance import zero_inserted
 from symconv.proofs.law import Law
 from symconv.proofs.proof import Step, check, observe
 from symconv.summation import Iverson, between, bracket, indexed_to_symbols, instantiate
+
+#: A row of a theorem's table of steps: name, before, after, rule, law (its LaTeX) and the
+#: cases both sides are carried out at.
+Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
 
 
 def step(
@@ -91,45 +96,22 @@ def spot(name: str, left: list[Expr], right: list[Expr], labels: list[str], law:
 # --- translation --------------------------------------------------------------------------
 
 
-def prove_translation_equivariance(
-    *, shift: Expr | int | None = None, output_shift: Expr | int | None = None
-) -> GeneralProof:
-    """Theorem: with no padding, shifting the input by ``tau*s`` shifts the outputs by
-    ``tau``: ``z'_i = z_{i - tau}`` exactly for ``tau <= i <= L - 1``.
+def shifted_entry(layer: Layer, entered: IndexedBase, sigma: Expr, j: Expr) -> Expr:
+    """Entry ``j`` of the input shifted by ``sigma``: ``x_{j - sigma}`` where it is still in
+    range, ``entered[j]`` in the first ``sigma`` places."""
+    x, (m,) = layer.x, layer.m
+    return bracket(x[j - sigma], between(j, sigma, m - 1)) + bracket(
+        entered[j], between(j, 0, sigma - 1)
+    )
 
-    The shifted input is ``x'_j = x_{j - tau s} [tau s <= j <= m - 1] + u_j [0 <= j <=
-    tau s - 1]``: ``tau*s`` new entries ``u`` enter at the left and the last ``tau*s``
-    entries of ``x`` leave. ``shift`` is the input's shift in strides (default the symbol
-    ``tau``), ``output_shift`` the claimed shift of the outputs (default ``tau``).
 
-    >>> prove_translation_equivariance().holds
-    True
-    """
-    layer = proof_symbols(1)
-    (m,), (n,), (s,), (d,), (L,) = layer.m, layer.n, layer.s, layer.d, layer.L
-    (i,), (k,) = layer.i, layer.k
-    tau = Symbol("tau", integer=True, positive=True)
-    moved = tau if shift is None else sympy.sympify(shift, strict=True)
-    claimed = tau if output_shift is None else sympy.sympify(output_shift, strict=True)
-    sigma = moved * s
-    x, w = layer.x, layer.w
-    shifted, u = IndexedBase("x'"), IndexedBase("u")
-    valid = layer.padded(lambda a: 0)
-    length = layer.length(0).subs(valid)
-    facts = [f.subs(valid) for f in layer.facts]
-
-    def meaning(j: Expr) -> Expr:
-        return bracket(x[j - sigma], between(j, sigma, m - 1)) + bracket(
-            u[j], between(j, 0, sigma - 1)
-        )
-
-    z_shifted = layer.sliding(w[k], shifted, (i,), (m,)).subs(valid)
-    expanded = expand_definition(shifted, meaning)(z_shifted)
-    core = layer.total(w[k] * x[i * s + k * d - sigma], (k,), (n - 1,))
-    z_earlier = layer.sliding(w[k], x, (i - claimed,), (m,)).subs(valid)
-    inside = {i: (moved, length - 1)}
-
-    grid = resized(layer, size_grid(layer), padding=lambda sizes, a: 0)
+def translation_cases(
+    layer: Layer, grid: Sequence[dict[Expr, int]], tau: Symbol, moved: Expr
+) -> tuple[list[dict[Expr, int]], list[dict[Expr, int]]]:
+    """The cases of the translation steps: the outputs ``i >= moved`` (first, middle and
+    last of ``tau..L-1`` for every ``tau``), and the outputs ``i < tau`` that read an
+    entry that entered."""
+    (i,), (L,) = layer.i, layer.L
     cases: list[dict[Expr, int]] = []
     first: list[dict[Expr, int]] = []
     for sizes in grid:
@@ -137,82 +119,58 @@ def prove_translation_equivariance(
             for value in sorted({t, (t + sizes[L] - 1) // 2, sizes[L] - 1}):
                 cases.append({**sizes, tau: t, i: value})
             first += [{**sizes, tau: t, i: value} for value in range(t)]
-    cases = evenly(
-        [c for c in cases if sympy.sympify(moved, strict=True).subs(c) <= c[i]], MAX_CASES[1]
+    cases = evenly([c for c in cases if moved.subs(c) <= c[i]], MAX_CASES[1])
+    return cases, evenly(first, MAX_CASES[1])
+
+
+def shifted_outputs(
+    layer: Layer, sizes: Case, core: Expr, tau: Symbol, t: int, moved_by: int, claimed: Expr
+) -> tuple[list[tuple[Expr, Expr, Expr, str]], bool]:
+    """At these sizes and ``tau = t``, for every output ``i >= moved_by``: ``core``,
+    ``conv1d`` of the input shifted by ``moved_by * s`` (symbolic entries ``u`` entering at
+    the left), the claimed earlier output of ``conv1d`` of ``x`` (NaN where there is none)
+    and the case's label; and whether the concrete proof of equivariance holds with its
+    outputs defined on both sides exactly ``moved_by, ..., L - 1``."""
+    (m,), (s,), (d,), (L,), (i,) = layer.m, layer.s, layer.d, layer.L, layer.i
+    x_, w_, _ = concrete_arrays(layer, sizes)
+    count, sigma_ = sizes[L], moved_by * sizes[s]
+    entered = list(symbolic_vector("u", sigma_))
+    new = conv1d(entered + list(x_)[: sizes[m] - sigma_], w_, **options(layer, sizes))
+    old = conv1d(x_, w_, **options(layer, sizes))
+    rows: list[tuple[Expr, Expr, Expr, str]] = []
+    for value in range(moved_by, count):
+        case = {**sizes, tau: t, i: value}
+        index = value - int(claimed.subs({tau: t}))
+        earlier = old[index] if 0 <= index < count else sympy.S.NaN
+        rows.append(
+            (indexed_to_symbols(instantiate(core, case)), new[value], earlier, describe_case(case))
+        )
+    proof = concrete_translation(x_, w_, shift=sigma_, stride=sizes[s], dilation=sizes[d])
+    wanted = list(range(moved_by, count))
+    agreed = (
+        proof.holds and proof.step("shifted outputs").details["defined on both sides"] == wanted
     )
-    steps = [
-        step(
-            "definition of the shifted input",
-            z_shifted,
-            expanded,
-            expand_definition(shifted, meaning),
-            r"substitute $x'_j = x_{j - \tau s}\,[\tau s \le j \le m - 1] + "
-            r"u_j\,[0 \le j \le \tau s - 1]$",
-        ),
-        step(
-            r"outputs from $\tau$ on read no entry that entered",
-            expanded,
-            core,
-            refine_with(inside, facts),
-            r"for $\tau \le i \le L - 1$ and $0 \le k \le n - 1$: $i s + k d \ge \tau s$, and "
-            r"$i s + k d \le s \lfloor (m - d(n-1) - 1)/s \rfloor + d(n - 1) \le m - 1$, so "
-            r"the bracket of $x$ is $1$ and that of $u$ is $0$",
-            cases,
-        ),
-        step(
-            "the earlier output",
-            z_earlier,
-            core,
-            refine_with(inside, facts),
-            r"$z_{i - \tau} = \sum_k w_k\, x_{(i - \tau) s + k d}$ with every tap in range for "
-            r"$0 \le i - \tau \le L - 1$; $(i - \tau) s = i s - \tau s$",
-            cases,
-        ),
-        step(
-            r"the first $\tau$ outputs read an entry that entered",
-            meaning(i * s),
-            u[i * s],
-            refine_with({i: (0, moved - 1)}, facts),
-            r"tap $0$ of output $i \le \tau - 1$ reads $x'_{i s}$ with "
-            r"$i s \le \tau s - s \le \tau s - 1$: an entry $u$ that entered, so $z'_i$ is "
-            r"not an output of $x$",
-            evenly(first, MAX_CASES[1]),
-        ),
-        step(
-            r"the last $\tau$ outputs have no counterpart",
-            Iverson(between(i + moved, 0, L - 1)),
-            sympy.S.Zero,
-            refine_with({i: (L - moved, L - 1)}),
-            r"for $L - \tau \le i \le L - 1$ the output $i + \tau$ of $x'$ would lie past "
-            r"the last, $L - 1$",
-        ),
-    ]
-    left, right, later, labels, agreed = [], [], [], [], True
+    return rows, agreed
+
+
+def translation_spot_checks(
+    layer: Layer, grid: Sequence[Case], core: Expr, tau: Symbol, moved: Expr, claimed: Expr
+) -> list[Step]:
+    """The statement at concrete sizes (:func:`shifted_outputs`): ``core`` against
+    ``conv1d`` of the shifted input and against the claimed earlier output of ``conv1d``
+    of ``x``; and the concrete proof of equivariance at every size."""
+    (m,), (s,), (L,) = layer.m, layer.s, layer.L
+    compared: list[tuple[Expr, Expr, Expr, str]] = []
+    agreed = True
     for sizes in grid:
-        x_, w_, _ = concrete_arrays(layer, sizes)
-        count = sizes[L]
-        for t in range(1, count):
-            moved_by = int(moved.subs({tau: t}) if shift is not None else t)
-            sigma_ = moved_by * sizes[s]
-            if sigma_ >= sizes[m]:
-                continue
-            entered = list(symbolic_vector("u", sigma_))
-            new = conv1d(entered + list(x_)[: sizes[m] - sigma_], w_, **options(layer, sizes))
-            old = conv1d(x_, w_, **options(layer, sizes))
-            for value in range(moved_by, count):
-                case = {**sizes, tau: t, i: value}
-                left.append(indexed_to_symbols(instantiate(core, case)))
-                right.append(new[value])
-                index = value - int(sympy.sympify(claimed, strict=True).subs({tau: t}))
-                later.append(old[index] if 0 <= index < count else sympy.S.NaN)
-                labels.append(describe_case(case))
-            proof = concrete_translation(x_, w_, shift=sigma_, stride=sizes[s], dilation=sizes[d])
-            wanted = list(range(moved_by, count))
-            agreed = agreed and proof.holds
-            agreed = (
-                agreed and proof.step("shifted outputs").details["defined on both sides"] == wanted
-            )
-    steps += [
+        for t in range(1, sizes[L]):
+            moved_by = int(moved.subs({tau: t}))
+            if moved_by * sizes[s] < sizes[m]:
+                found, holds = shifted_outputs(layer, sizes, core, tau, t, moved_by, claimed)
+                compared += found
+                agreed = agreed and holds
+    left, right, later, labels = ([row[column] for row in compared] for column in range(4))
+    return [
         spot(
             "agrees with conv1d of the shifted input",
             left,
@@ -236,17 +194,78 @@ def prove_translation_equivariance(
             ),
         ),
     ]
+
+
+#: The theorem in LaTeX (its steps prove it; its spot checks try it at concrete sizes).
+TRANSLATION_STATEMENT = (
+    r"With no padding ($p_l = p_r = 0$), let $x'_j = x_{j - \tau s}$ for "
+    r"$\tau s \le j \le m - 1$ and $x'_j = u_j$ (entries that entered) for "
+    r"$0 \le j \le \tau s - 1$. Then $z'_i = z_{i - \tau}$ for "
+    r"$\tau \le i \le L - 1$, and for no other $i$: the outputs $i < \tau$ of $x'$ "
+    r"read an entry $u$, and the outputs $i > L - 1 - \tau$ of $x$ have no "
+    r"counterpart in $x'$."
+)
+
+
+def prove_translation_equivariance(
+    *, shift: Expr | int | None = None, output_shift: Expr | int | None = None
+) -> GeneralProof:
+    """Theorem: with no padding, shifting the input by ``tau*s`` shifts the outputs by
+    ``tau``: ``z'_i = z_{i - tau}`` exactly for ``tau <= i <= L - 1``.
+
+    The shifted input is ``x'_j = x_{j - tau s} [tau s <= j <= m - 1] + u_j [0 <= j <=
+    tau s - 1]``: ``tau*s`` new entries ``u`` enter at the left and the last ``tau*s``
+    entries of ``x`` leave. ``shift`` is the input's shift in strides (default the symbol
+    ``tau``), ``output_shift`` the claimed shift of the outputs (default ``tau``).
+
+    >>> prove_translation_equivariance().holds
+    True
+    """
+    layer = proof_symbols(1)
+    (m,), (n,), (s,), (d,), (L,) = layer.m, layer.n, layer.s, layer.d, layer.L
+    (i,), (k,), x, w = layer.i, layer.k, layer.x, layer.w
+    tau = Symbol("tau", integer=True, positive=True)
+    moved = tau if shift is None else sympy.sympify(shift, strict=True)
+    claimed = tau if output_shift is None else sympy.sympify(output_shift, strict=True)
+    shifted, u = IndexedBase("x'"), IndexedBase("u")
+    valid = layer.padded(lambda a: 0)
+    facts = [f.subs(valid) for f in layer.facts]
+    inside = refine_with({i: (moved, layer.length(0).subs(valid) - 1)}, facts)
+    meaning = functools.partial(shifted_entry, layer, u, moved * s)
+    definition = expand_definition(shifted, meaning)
+    z_shifted = layer.sliding(w[k], shifted, (i,), (m,)).subs(valid)
+    expanded = definition(z_shifted)
+    core = layer.total(w[k] * x[i * s + k * d - moved * s], (k,), (n - 1,))
+    z_earlier = layer.sliding(w[k], x, (i - claimed,), (m,)).subs(valid)
+    grid = resized(layer, size_grid(layer), padding=lambda sizes, a: 0)
+    cases, first = translation_cases(layer, grid, tau, moved)
+    rows: list[Row] = [
+        ("definition of the shifted input", z_shifted, expanded, definition,
+         r"substitute $x'_j = x_{j - \tau s}\,[\tau s \le j \le m - 1] + "
+         r"u_j\,[0 \le j \le \tau s - 1]$", ()),
+        (r"outputs from $\tau$ on read no entry that entered", expanded, core, inside,
+         r"for $\tau \le i \le L - 1$ and $0 \le k \le n - 1$: $i s + k d \ge \tau s$, and "
+         r"$i s + k d \le s \lfloor (m - d(n-1) - 1)/s \rfloor + d(n - 1) \le m - 1$, so "
+         r"the bracket of $x$ is $1$ and that of $u$ is $0$", cases),
+        ("the earlier output", z_earlier, core, inside,
+         r"$z_{i - \tau} = \sum_k w_k\, x_{(i - \tau) s + k d}$ with every tap in range for "
+         r"$0 \le i - \tau \le L - 1$; $(i - \tau) s = i s - \tau s$", cases),
+        (r"the first $\tau$ outputs read an entry that entered", meaning(i * s), u[i * s],
+         refine_with({i: (0, moved - 1)}, facts),
+         r"tap $0$ of output $i \le \tau - 1$ reads $x'_{i s}$ with "
+         r"$i s \le \tau s - s \le \tau s - 1$: an entry $u$ that entered, so $z'_i$ is "
+         r"not an output of $x$", first),
+        (r"the last $\tau$ outputs have no counterpart", Iverson(between(i + moved, 0, L - 1)),
+         sympy.S.Zero, refine_with({i: (L - moved, L - 1)}),
+         r"for $L - \tau \le i \le L - 1$ the output $i + \tau$ of $x'$ would lie past "
+         r"the last, $L - 1$", ()),
+    ]  # fmt: skip
+    steps = [step(*row) for row in rows]
+    steps += translation_spot_checks(layer, grid, core, tau, moved, claimed)
     _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Equivariance to translation",
-        statement=(
-            r"With no padding ($p_l = p_r = 0$), let $x'_j = x_{j - \tau s}$ for "
-            r"$\tau s \le j \le m - 1$ and $x'_j = u_j$ (entries that entered) for "
-            r"$0 \le j \le \tau s - 1$. Then $z'_i = z_{i - \tau}$ for "
-            r"$\tau \le i \le L - 1$, and for no other $i$: the outputs $i < \tau$ of $x'$ "
-            r"read an entry $u$, and the outputs $i > L - 1 - \tau$ of $x$ have no "
-            r"counterpart in $x'$."
-        ),
+        statement=TRANSLATION_STATEMENT,
         steps=steps,
         assumptions=(
             *tex,
@@ -258,6 +277,23 @@ def prove_translation_equivariance(
 
 
 # --- stride -------------------------------------------------------------------------------
+
+
+def subsampled(layer: Layer, sizes: Case) -> Matrix:
+    """Every ``s``-th output of the stride-1 ``conv1d`` with the same zeros and dilation."""
+    x, w, _ = concrete_arrays(layer, sizes)
+    (s,), (d,) = layer.s, layer.d
+    every = conv1d(x, w, padding=options(layer, sizes)["padding"], dilation=sizes[d])
+    return Matrix(list(every)[:: sizes[s]])
+
+
+#: The theorem in LaTeX (its steps prove it; its spot checks try it at concrete sizes).
+STRIDED_STATEMENT = (
+    r"$z^{(s)}_i = \sum_k w_k\, \tilde x_{i s + k d - p_l} = z^{(1)}_{i s}$ "
+    r"for $0 \le i \le L_s - 1$, "
+    r"$L_s = \lfloor (m + p_l + p_r - d(n-1) - 1)/s \rfloor + 1$: "
+    r"the stride-1 convolution with the same zeros, every $s$-th output kept."
+)
 
 
 def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
@@ -276,62 +312,38 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
     (m,), (s,), (d,), (p_l,) = layer.m, layer.s, layer.d, layer.p_l
     (i,), (k,), (t,) = layer.i, layer.k, layer.t
     index = i * s if kept is None else kept
-    room = layer.room(0)
+    room, length = layer.room(0), layer.length(0)
     unit = layer.sliding(layer.w[k], layer.x, (t,), (m,), column=(t + k * d - p_l,))
     strided = layer.sliding(layer.w[k], layer.x, (i,), (m,))
     cases = [{**c, t: c[i] * c[s]} for c in cases_for(layer, {"i": "L"})]
-    steps = [
-        step(
-            "eq. 9.8 is eq. 9.7 at t = i s",
-            unit,
-            strided,
-            substitute({t: index}),
-            r"substitute $t = i s$ in $z^{(1)}_t = \sum_k w_k\, \tilde x_{t + k d - p_l}$",
-            cases,
-        ),
-        step(
-            "the kept outputs exist",
-            Iverson(between(i * s, 0, room)),
-            sympy.S.One,
-            refine_with({i: (0, floor(room / s))}, layer.facts),
-            r"$i s \le y \iff i \le \lfloor y/s \rfloor$ for integers: the stride-1 output "
-            r"$i s$ lies in $0, \ldots, L_1 - 1$ with $L_1 - 1 = m + p_l + p_r - d(n-1) - 1$",
-            cases,
-        ),
-        step(
-            "and no more",
-            Iverson(sympy.Le(i * s, room)),
-            sympy.S.Zero,
-            refine_with({i: (layer.length(0), layer.length(0))}, layer.facts),
-            r"$s (\lfloor y/s \rfloor + 1) > y$: the stride-1 output $L_s s$ lies past "
-            r"$L_1 - 1$",
-        ),
-    ]
-
-    def subsampled(sizes: Case) -> Matrix:
-        x, w, _ = concrete_arrays(layer, sizes)
-        every = conv1d(x, w, padding=options(layer, sizes)["padding"], dilation=sizes[d])
-        return Matrix(list(every)[:: sizes[s]])
-
+    rows: list[Row] = [
+        ("eq. 9.8 is eq. 9.7 at t = i s", unit, strided, substitute({t: index}),
+         r"substitute $t = i s$ in $z^{(1)}_t = \sum_k w_k\, \tilde x_{t + k d - p_l}$", cases),
+        ("the kept outputs exist", Iverson(between(i * s, 0, room)), sympy.S.One,
+         refine_with({i: (0, floor(room / s))}, layer.facts),
+         r"$i s \le y \iff i \le \lfloor y/s \rfloor$ for integers: the stride-1 output "
+         r"$i s$ lies in $0, \ldots, L_1 - 1$ with $L_1 - 1 = m + p_l + p_r - d(n-1) - 1$",
+         cases),
+        ("and no more", Iverson(sympy.Le(i * s, room)), sympy.S.Zero,
+         refine_with({i: (length, length)}, layer.facts),
+         r"$s (\lfloor y/s \rfloor + 1) > y$: the stride-1 output $L_s s$ lies past "
+         r"$L_1 - 1$", ()),
+    ]  # fmt: skip
+    steps = [step(*row) for row in rows]
     steps.append(
         concrete_step(
             "agrees with the subsampled convolution",
             layer,
             "i",
             strided,
-            subsampled,
+            functools.partial(subsampled, layer),
             "symconv.conv1d(x, w, padding=(p_l, p_r), dilation=d)[::s] at concrete sizes",
         )
     )
     _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="A strided convolution is the convolution subsampled",
-        statement=(
-            r"$z^{(s)}_i = \sum_k w_k\, \tilde x_{i s + k d - p_l} = z^{(1)}_{i s}$ "
-            r"for $0 \le i \le L_s - 1$, "
-            r"$L_s = \lfloor (m + p_l + p_r - d(n-1) - 1)/s \rfloor + 1$: "
-            r"the stride-1 convolution with the same zeros, every $s$-th output kept."
-        ),
+        statement=STRIDED_STATEMENT,
         steps=steps,
         assumptions=tex,
         claims=((unit.subs(t, index), strided),),
@@ -339,6 +351,28 @@ def prove_strided_is_subsampled(*, kept: Expr | None = None) -> GeneralProof:
 
 
 # --- dilation -----------------------------------------------------------------------------
+
+
+def spread_kernel(layer: Layer, place: Callable[[Expr], Expr], r: Expr) -> Expr:
+    """Entry ``r`` of the zero-inserted kernel, ``sum_k w_k [r = place(k)]``."""
+    (k,), (n,), w = layer.k, layer.n, layer.w
+    return layer.total(w[k] * KroneckerDelta(r, place(k)), (k,), (n - 1,))
+
+
+def zero_inserted_outputs(layer: Layer, sizes: Case) -> Matrix:
+    """``conv1d`` (dilation 1) of ``x`` with the kernel ``w`` spread by ``d - 1`` zeros."""
+    x, w, _ = concrete_arrays(layer, sizes)
+    (s,), (d,) = layer.s, layer.d
+    kernel = zero_inserted(list(w), sizes[d])
+    return conv1d(x, kernel, stride=sizes[s], padding=options(layer, sizes)["padding"])
+
+
+#: The theorem in LaTeX (its steps prove it; its spot checks try it at concrete sizes).
+DILATED_STATEMENT = (
+    r"With $w^{(d)}_r = \sum_k w_k [r = k d]$ for $0 \le r \le d(n-1)$ ($d - 1$ zeros "
+    r"between taps): $\sum_r w^{(d)}_r\, \tilde x_{i s + r - p_l} = "
+    r"\sum_k w_k\, \tilde x_{i s + k d - p_l}$, the convolution with dilation $d$."
+)
 
 
 def prove_dilated_is_zero_inserted(
@@ -356,99 +390,52 @@ def prove_dilated_is_zero_inserted(
     """
     layer = proof_symbols(1)
     (m,), (n,), (s,), (d,), (p_l,) = layer.m, layer.n, layer.s, layer.d, layer.p_l
-    (i,), (k,) = layer.i, layer.k
+    (i,), (k,), x, w = layer.i, layer.k, layer.x, layer.w
     r = Symbol("r", integer=True)
     place = inserted if inserted is not None else (lambda k_: k_ * d)
     spread = IndexedBase("w^{(d)}")
-    x, w = layer.x, layer.w
-    tap = i * s + r - p_l
-
-    def meaning(r_: Expr) -> Expr:
-        return layer.total(w[k] * KroneckerDelta(r_, place(k)), (k,), (n - 1,))
-
-    plain = Sum(bracket(spread[r] * x[tap], between(tap, 0, m - 1)), (r, 0, d * (n - 1)))
-    defined = Sum(bracket(meaning(r) * x[tap], between(tap, 0, m - 1)), (r, 0, d * (n - 1)))
+    meaning = functools.partial(spread_kernel, layer, place)
+    tap, at_tap, span = i * s + r - p_l, i * s + place(k) - p_l, (r, 0, d * (n - 1))
+    plain = Sum(bracket(spread[r] * x[tap], between(tap, 0, m - 1)), span)
+    defined = Sum(bracket(meaning(r) * x[tap], between(tap, 0, m - 1)), span)
     summand = bracket(w[k] * KroneckerDelta(r, place(k)) * x[tap], between(tap, 0, m - 1))
-    distributed = Sum(summand, (k, 0, n - 1), (r, 0, d * (n - 1)))
-    swapped = Sum(summand, (r, 0, d * (n - 1)), (k, 0, n - 1))
-    at_tap = i * s + place(k) - p_l
+    distributed = Sum(summand, (k, 0, n - 1), span)
+    swapped = Sum(summand, span, (k, 0, n - 1))
+    in_place = between(place(k), 0, d * (n - 1))
     sifted = layer.total(
-        bracket(
-            w[k] * x[at_tap],
-            between(place(k), 0, d * (n - 1)),
-            between(at_tap, 0, m - 1),
-        ),
-        (k,),
-        (n - 1,),
+        bracket(w[k] * x[at_tap], in_place, between(at_tap, 0, m - 1)), (k,), (n - 1,)
     )
     dilated = layer.sliding(w[k], x, (i,), (m,))
     cases = cases_for(layer, {"i": "L"})
-    steps = [
-        step(
-            "definition of the zero-inserted kernel",
-            plain,
-            defined,
-            expand_definition(spread, meaning, "definition of the dilated kernel"),
-            r"substitute $w^{(d)}_r = \sum_k w_k\, [r = k d]$: $d - 1$ zeros between taps",
-        ),
-        step(
-            "distributivity",
-            defined,
-            distributed,
-            DISTRIBUTE,
-            r"$a\sum_k f_k = \sum_k a f_k$",
-            cases,
-        ),
-        step(
-            "interchange the sums",
-            distributed,
-            swapped,
-            swap((r,), (k,)),
-            "finite sums with independent ranges commute",
-            cases,
-        ),
-        step(
-            "sifting over r",
-            swapped,
-            sifted,
-            sift((r,)),
-            r"$\sum_{r=a}^{b} f(r)\,\delta_{r,c} = f(c)\,[a \le c \le b]$ (sifting)",
-            cases,
-        ),
-        step(
-            "every tap has its place",
-            sifted,
-            dilated,
-            refine_with({}, layer.facts),
-            r"for $0 \le k \le n - 1$: $0 \le k d \le d(n - 1)$, so the bracket is $1$, and "
-            r"tap $k$ reads $\tilde x_{i s + k d - p_l}$: the dilated convolution",
-            cases,
-        ),
-    ]
-
-    def zero_inserted_outputs(sizes: Case) -> Matrix:
-        x_, w_, _ = concrete_arrays(layer, sizes)
-        kernel = zero_inserted(list(w_), sizes[d])
-        return conv1d(x_, kernel, stride=sizes[s], padding=options(layer, sizes)["padding"])
-
+    rows: list[Row] = [
+        ("definition of the zero-inserted kernel", plain, defined,
+         expand_definition(spread, meaning, "definition of the dilated kernel"),
+         r"substitute $w^{(d)}_r = \sum_k w_k\, [r = k d]$: $d - 1$ zeros between taps", ()),
+        ("distributivity", defined, distributed, DISTRIBUTE, r"$a\sum_k f_k = \sum_k a f_k$",
+         cases),
+        ("interchange the sums", distributed, swapped, swap((r,), (k,)),
+         "finite sums with independent ranges commute", cases),
+        ("sifting over r", swapped, sifted, sift((r,)),
+         r"$\sum_{r=a}^{b} f(r)\,\delta_{r,c} = f(c)\,[a \le c \le b]$ (sifting)", cases),
+        ("every tap has its place", sifted, dilated, refine_with({}, layer.facts),
+         r"for $0 \le k \le n - 1$: $0 \le k d \le d(n - 1)$, so the bracket is $1$, and "
+         r"tap $k$ reads $\tilde x_{i s + k d - p_l}$: the dilated convolution", cases),
+    ]  # fmt: skip
+    steps = [step(*row) for row in rows]
     steps.append(
         concrete_step(
             "agrees with the zero-inserted convolution",
             layer,
             "i",
             dilated,
-            zero_inserted_outputs,
+            functools.partial(zero_inserted_outputs, layer),
             "symconv.conv1d of x with the dilated kernel (stride s, padding (p_l, p_r)) at concrete sizes",
         )
     )
     _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="A dilated convolution is the convolution with zeros in its kernel",
-        statement=(
-            r"With $w^{(d)}_r = \sum_k w_k [r = k d]$ for $0 \le r \le d(n-1)$ ($d - 1$ zeros "
-            r"between taps): $\sum_r w^{(d)}_r\, \tilde x_{i s + r - p_l} = "
-            r"\sum_k w_k\, \tilde x_{i s + k d - p_l}$, the convolution with dilation $d$."
-        ),
+        statement=DILATED_STATEMENT,
         steps=steps,
         assumptions=tex,
         claims=((plain, dilated),),
@@ -482,6 +469,33 @@ def combine_sums(expr: Expr) -> Expr:
     return Sum(sympy.Add(*summands), *limits)
 
 
+def sift_at_tap(layer: Layer) -> Rule:
+    """Sift the derivative's delta over ``k`` (``d > 0``: ``k d = q d`` only at ``k = q``),
+    then refine the brackets with ``0 <= q <= n - 1``."""
+    (n,), (k,), (q,) = layer.n, layer.k, layer.q
+    return Rule(
+        "sum_kronecker over k, then refine_brackets(0 <= q <= n - 1)",
+        lambda e: refine_with({q: (0, n - 1)})(sift((k,))(sympy.expand(e))),
+    )
+
+
+def tied_local(layer: Layer, sizes: Case) -> Matrix:
+    """``locally_connected1d`` with the kernel ``w`` at every output: the tied layer."""
+    x, w, _ = concrete_arrays(layer, sizes)
+    count = sizes[layer.L[0]]
+    return locally_connected1d(x, [list(w)] * count, **options(layer, sizes))
+
+
+#: The theorem in LaTeX (its steps prove it; its spot checks try it at concrete sizes).
+TIED_STATEMENT = (
+    r"$\sum_k W_{i,k}\, \tilde x_{i s + k d - p_l} = \sum_k w_k\, \tilde x_{i s + k d - p_l}$ "
+    r"when $W_{i,k} = w_k$; and the coefficient of $x_{i s + q d - p_l}$ in the "
+    r"difference is $(W_{i,q} - w_q)\,[0 \le i s + q d - p_l \le m - 1]$, so the layers "
+    r"agree for every $x$ exactly when $W_{i,q} = w_q$ on every tap that reads the "
+    r"input."
+)
+
+
 def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None) -> GeneralProof:
     """Theorem: a locally connected layer ``z^W_i = sum_k W_{i,k} x~_{i s + k d - p_l}`` with
     ``W_{i,k} = w_k`` is the convolution; and
@@ -499,10 +513,8 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
     'tie the weights'
     """
     layer = proof_symbols(1)
-    (m,), (n,) = layer.m, layer.n
-    (i,), (k,), (q,), (r,) = layer.i, layer.k, layer.q, layer.r
-    x, w = layer.x, layer.w
-    W = IndexedBase("W")
+    (m,), (i,), (k,), (q,), (r,) = layer.m, layer.i, layer.k, layer.q, layer.r
+    x, w, W = layer.x, layer.w, IndexedBase("W")
     claimed = tie if tie is not None else (lambda i_, k_: w[k_])
     unshared = layer.sliding(W[i, k], x, (i,), (m,))
     conv = layer.sliding(w[k], x, (i,), (m,))
@@ -510,73 +522,40 @@ def prove_tied_is_convolution(*, tie: Callable[[Expr, Expr], Expr] | None = None
     combined = layer.sliding(W[i, k] - w[k], x, (i,), (m,))
     difference = Derivative(combined, x[r])
     differentiated = DIFFERENTIATE(difference)
-    at_tap = differentiated.subs(r, tap)
     coefficient = bracket(W[i, q] - w[q], between(tap, 0, m - 1))
-    q_cases = cases_for(layer, {"i": "L", "q": "n"})
-    steps = [
-        step(
-            "tie the weights",
-            unshared,
-            conv,
-            expand_definition(W, lambda i_, k_: claimed(i_, k_)),
-            r"substitute $W_{i,k} = w_k$ (one kernel for every output): eq. 9.9 becomes eq. 9.8",
-        ),
-        step(
-            "the difference of the layers",
-            unshared - conv,
-            combined,
-            Rule("combine_sums", combine_sums),
-            r"two sums over the same range are one sum: "
-            r"$z^W_i - z_i = \sum_k (W_{i,k} - w_k)\, \tilde x_{i s + k d - p_l}$",
-        ),
-        step(
-            r"differentiate the difference by $x_r$",
-            difference,
-            differentiated,
-            DIFFERENTIATE,
-            r"differentiate term by term: $\partial x_j / \partial x_r = \delta_{j,r}$",
-        ),
-        step(
-            # The name tests/test_equivariance.py looks the step up by; p is p_l.
-            r"at the tap $r = i s + q d - p$",
-            at_tap,
-            coefficient,
-            Rule(
-                "sum_kronecker over k, then refine_brackets(0 <= q <= n - 1)",
-                lambda e: refine_with({q: (0, n - 1)})(sift((k,))(sympy.expand(e))),
-            ),
-            r"sifting over $k$ ($d > 0$, so $k d = q d$ only at $k = q$), $q$ in range: the "
-            r"coefficient of $x_{i s + q d - p_l}$ in $z^W_i - z_i$ is $W_{i,q} - w_q$, so the "
-            r"outputs agree for every $x$ iff $W_{i,q} = w_q$ on each tap that reads the input",
-            q_cases,
-        ),
-    ]
-
-    def tied_local(sizes: Case) -> Matrix:
-        x_, w_, _ = concrete_arrays(layer, sizes)
-        count = sizes[layer.L[0]]
-        return locally_connected1d(x_, [list(w_)] * count, **options(layer, sizes))
-
+    rows: list[Row] = [
+        ("tie the weights", unshared, conv, expand_definition(W, lambda i_, k_: claimed(i_, k_)),
+         r"substitute $W_{i,k} = w_k$ (one kernel for every output): eq. 9.9 becomes eq. 9.8",
+         ()),
+        ("the difference of the layers", unshared - conv, combined,
+         Rule("combine_sums", combine_sums),
+         r"two sums over the same range are one sum: "
+         r"$z^W_i - z_i = \sum_k (W_{i,k} - w_k)\, \tilde x_{i s + k d - p_l}$", ()),
+        (r"differentiate the difference by $x_r$", difference, differentiated, DIFFERENTIATE,
+         r"differentiate term by term: $\partial x_j / \partial x_r = \delta_{j,r}$", ()),
+        # The name tests/test_equivariance.py looks the step up by; p is p_l.
+        (r"at the tap $r = i s + q d - p$", differentiated.subs(r, tap), coefficient,
+         sift_at_tap(layer),
+         r"sifting over $k$ ($d > 0$, so $k d = q d$ only at $k = q$), $q$ in range: the "
+         r"coefficient of $x_{i s + q d - p_l}$ in $z^W_i - z_i$ is $W_{i,q} - w_q$, so the "
+         r"outputs agree for every $x$ iff $W_{i,q} = w_q$ on each tap that reads the input",
+         cases_for(layer, {"i": "L", "q": "n"})),
+    ]  # fmt: skip
+    steps = [step(*row) for row in rows]
     steps.append(
         concrete_step(
             "agrees with the tied locally connected layer",
             layer,
             "i",
             conv,
-            tied_local,
+            functools.partial(tied_local, layer),
             "symconv.locally_connected1d(x, [w, ..., w]) at concrete sizes",
         )
     )
     _, tex = assumptions_for(layer, two_sided=True)
     return GeneralProof(
         title="Tying a locally connected layer gives the convolution",
-        statement=(
-            r"$\sum_k W_{i,k}\, \tilde x_{i s + k d - p_l} = \sum_k w_k\, \tilde x_{i s + k d - p_l}$ "
-            r"when $W_{i,k} = w_k$; and the coefficient of $x_{i s + q d - p_l}$ in the "
-            r"difference is $(W_{i,q} - w_q)\,[0 \le i s + q d - p_l \le m - 1]$, so the layers "
-            r"agree for every $x$ exactly when $W_{i,q} = w_q$ on every tap that reads the "
-            r"input."
-        ),
+        statement=TIED_STATEMENT,
         steps=steps,
         assumptions=(*tex, r"$W_{i,k}$ are arbitrary (symbolic) weights, one kernel per output"),
         claims=((unshared, conv), (Derivative(combined, x[tap]), coefficient)),
