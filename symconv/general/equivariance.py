@@ -61,7 +61,7 @@ from symconv.general.rules import (
     substitute,
     swap,
 )
-from symconv.general.theorem import GeneralProof, assumptions_for, derive, describe_case
+from symconv.general.theorem import GeneralProof, Row, assumptions_for, derive, describe_case
 from symconv.ops.sliding import conv1d
 from symconv.ops.unshared import locally_connected1d
 from symconv.proofs.equivariance import prove_translation_equivariance as concrete_translation
@@ -69,10 +69,6 @@ from symconv.proofs.equivariance import zero_inserted
 from symconv.proofs.law import Law
 from symconv.proofs.proof import Step, check, observe
 from symconv.summation import Iverson, between, bracket, indexed_to_symbols, instantiate
-
-#: A row of a theorem's table of steps: name, before, after, rule, law (its LaTeX) and the
-#: cases both sides are carried out at.
-Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
 
 
 def step(

@@ -24,9 +24,10 @@ from symconv.general.cases import (
     specialise,
 )
 from symconv.general.layer import CONV, Case, Layer, proof_symbols
-from symconv.general.rules import Rule, reverse_kernel, sift, swap
+from symconv.general.rules import reverse_kernel, sift, swap
 from symconv.general.theorem import (
     GeneralProof,
+    Row,
     assumptions_for,
     derive,
     describe_case,
@@ -38,10 +39,6 @@ from symconv.summation import (
     indexed_to_symbols,
     instantiate,
 )
-
-#: A row of the table of steps: name, before, after, rule, law and the cases both sides are
-#: carried out at (the arguments of :func:`~symconv.general.theorem.derive`).
-Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
 
 
 def prove_flip(

@@ -23,8 +23,8 @@ from symconv.general.cases import (
     specialise,
 )
 from symconv.general.layer import BAND, CONV, GRADS, Case, Layer, proof_symbols
-from symconv.general.rules import DIFFERENTIATE, Rule, refine_with, reverse_kernel, sift, swap
-from symconv.general.theorem import GeneralProof, assumptions_for, derive, statement_for
+from symconv.general.rules import DIFFERENTIATE, refine_with, reverse_kernel, sift, swap
+from symconv.general.theorem import GeneralProof, Row, assumptions_for, derive, statement_for
 from symconv.ops.conv2d import conv2d
 from symconv.ops.sliding import conv1d
 from symconv.ops.transposed import conv_transpose1d, conv_transpose2d
@@ -34,10 +34,6 @@ from symconv.summation import (
     bracket,
     divides,
 )
-
-#: A row of the table of steps: name, before, after, rule, law and the cases both sides are
-#: carried out at (the arguments of :func:`~symconv.general.theorem.derive`).
-Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
 
 #: The concrete result a spot check compares with, at the layer's sizes.
 Reference = Callable[[Layer, Case], Matrix]

@@ -52,6 +52,11 @@ def _name(item: Any) -> str:
     return str(item)
 
 
+#: A row of a theorem's table of steps: name, before, after, rule, law and the cases both
+#: sides are carried out at (the arguments of :func:`derive`).
+Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
+
+
 def derive(
     name: str,
     before: Expr,

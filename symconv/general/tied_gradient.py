@@ -29,6 +29,7 @@ from symconv.general.layer import BAND, GRADS, Case, Layer, proof_symbols
 from symconv.general.rules import DIFFERENTIATE, IDENTITY, Rule, refine_with, sift
 from symconv.general.theorem import (
     GeneralProof,
+    Row,
     assumptions_for,
     derive,
     describe_case,
@@ -41,10 +42,6 @@ from symconv.summation import (
     instantiate,
     refine_brackets,
 )
-
-#: A row of the table of steps: name, before, after, rule, law and the cases both sides are
-#: carried out at (the arguments of :func:`~symconv.general.theorem.derive`).
-Row = tuple[str, Expr, Expr, Rule, str, Sequence[Case]]
 
 
 def prove_tied_gradient(dims: int = 1, *, tie: Callable[..., Expr] | None = None) -> GeneralProof:
