@@ -128,15 +128,18 @@ def block_steps(layer: ChannelLayer, t: BandedMatrix) -> list[Step]:
             ),
             details={"band entries": len(held)},
         ),
-        check(
+        # Both sides are w's own entries in w's order (T and every block are built from
+        # slices of layer.w, kept as given): an observation, not a proof. What the blocks
+        # are is proved by the tie indices above and by the products' steps.
+        observe(
             "block entries are the single-channel weights",
-            list(t.weights),
-            weights,
+            list(t.weights) == weights,
             law=(
-                r"$T_{(o, p), (c, q)} = T(w_{o,c'})_{p, q}$: the tied entries agree (above), "
-                r"so the weights they hold are compared once each"
+                r"Observation: $T_{(o, p), (c, q)} = T(w_{o,c'})_{p, q}$: the tied entries "
+                r"agree (above), and $T$ and the blocks hold the same weights, each read "
+                r"from $w$ as given"
             ),
-            labels=list(itertools.product(*[range(n) for n in layer.kernel_shape])),
+            details={"weights": len(weights)},
         ),
     ]
 

@@ -312,7 +312,9 @@ def length_step(layer: TransposedLayer, request: dict[str, object] | None) -> St
             )
             for a, n in zip(layer.axes, layer.in_shape, strict=True)
         ]
-        law += " (from the resolved axes: an observation)"
+        # The padding read back makes the scattered length the resolved one whatever the
+        # axes hold: the step is kind "structure", not a comparison of entries.
+        law = "Observation: " + law + " (read from the resolved axes)"
     else:
         dims = len(layer.axes)
         shape = request["in_shape"]
@@ -331,19 +333,21 @@ def length_step(layer: TransposedLayer, request: dict[str, object] | None) -> St
     scattered = tuple(s for s, _ in lengths)
     formula = tuple(f for _, f in lengths)
     holds = machinery == scattered == formula
+    compared = request is not None  # else an observation: no sides to compare
     return Step(
         name="output length",
-        lhs=tuple(sympy.Integer(n) for n in machinery),
-        rhs=tuple(sympy.Integer(n) for n in scattered),
+        lhs=tuple(sympy.Integer(n) for n in machinery) if compared else (),
+        rhs=tuple(sympy.Integer(n) for n in scattered) if compared else (),
         holds=holds,
-        method="integers",
-        kind="entries",
+        method="integers" if compared else "structure",
+        kind="entries" if compared else "structure",
         law=law,
-        labels=tuple((axis,) for axis in range(len(machinery))),
+        labels=tuple((axis,) for axis in range(len(machinery))) if compared else (),
         mismatch=None
         if holds
         else ("output shape", sympy.Tuple(*machinery), sympy.Tuple(*scattered, *formula)),
         details={
+            "resolved": machinery,
             "scattered": scattered,
             "formula": formula,
             "forward outputs past y": layer.extras,
