@@ -44,7 +44,7 @@ from sympy import (
     floor,
 )
 
-from symconv.general.rules import Rule
+from symconv.general.rules import DIFFERENTIATE_TERMS, Rule, drop_zero_sums, sift
 from symconv.general.theorem import GeneralProof, derive
 from symconv.ops.channels import conv1d_channel_grads, conv1d_channels
 from symconv.proofs.law import Law
@@ -56,7 +56,6 @@ from symconv.summation import (
     indexed_to_symbols,
     instantiate,
     refine_brackets,
-    sum_kronecker,
 )
 
 Sizes = Mapping[Expr, int]
@@ -103,29 +102,15 @@ def floor_quotient(bounds: Mapping[Expr, tuple[Expr, Expr]], facts: Sequence[Exp
     )
 
 
-def drop_zero_sums(expr: Expr) -> Expr:
-    """``Sum(0, ...) -> 0``: what ``Derivative.doit`` leaves for a factor free of the
-    variable."""
-    return expr.replace(lambda e: isinstance(e, Sum) and e.function == 0, lambda e: S.Zero)
-
-
-DIFFERENTIATE_TERMS = Rule(
-    "Derivative.doit(deep=False), sums of zero dropped",
-    lambda e: drop_zero_sums(e.doit(deep=False)),
-)
-
-
 def sift_then_refine(indices: Sequence[Symbol], bounds: Mapping[Expr, tuple[Expr, Expr]]) -> Rule:
-    """Sum out the deltas over ``indices``, then decide the brackets over ``bounds``."""
-
-    def apply(expr: Expr) -> Expr:
-        for index in reversed(indices):
-            expr = sum_kronecker(expr, index)
-        expr = refine_brackets(expr, bounds)
-        return expr
-
+    """Sum out the deltas over ``indices`` (:func:`~symconv.general.rules.sift`), then
+    decide the brackets over ``bounds``."""
+    sifting = sift(indices)
     names = ", ".join(map(str, indices)) or "none"
-    return Rule(f"sum_kronecker over {names}, then refine_brackets", apply)
+    return Rule(
+        f"sum_kronecker over {names}, then refine_brackets",
+        lambda e: refine_brackets(sifting(e), bounds),
+    )
 
 
 def refine_zero(bounds: Mapping[Expr, tuple[Expr, Expr]]) -> Rule:

@@ -10,6 +10,8 @@ from sympy import (
     Expr,
     Indexed,
     IndexedBase,
+    S,
+    Sum,
     Symbol,
     ceiling,
     expand,
@@ -192,6 +194,19 @@ def reverse_kernel(layer: Layer) -> Rule:
 
 
 DIFFERENTIATE = Rule("Derivative.doit(deep=False)", lambda e: e.doit(deep=False))
+
+
+def drop_zero_sums(expr: Expr) -> Expr:
+    """``Sum(0, ...) -> 0``: what ``Derivative.doit`` leaves for a factor free of the
+    variable."""
+    return expr.replace(lambda e: isinstance(e, Sum) and e.function == 0, lambda e: S.Zero)
+
+
+#: Differentiate term by term, dropping the sums of zero the free terms leave.
+DIFFERENTIATE_TERMS = Rule(
+    "Derivative.doit(deep=False), sums of zero dropped",
+    lambda e: drop_zero_sums(e.doit(deep=False)),
+)
 
 
 DISTRIBUTE = Rule("absorb_factors", absorb_factors)

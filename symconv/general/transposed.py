@@ -45,8 +45,8 @@ from sympy import (
 )
 
 from symconv.core.vectors import symbolic_vector
-from symconv.general.channels import DIFFERENTIATE_TERMS, Row, floor_quotient, label, spot
-from symconv.general.rules import DOIT, IDENTITY, Rule, substitute
+from symconv.general.channels import Row, floor_quotient, label, spot
+from symconv.general.rules import DIFFERENTIATE_TERMS, DOIT, IDENTITY, Rule, substitute
 from symconv.general.theorem import GeneralProof, derive
 from symconv.ops.gradients import conv1d_grads
 from symconv.ops.transposed import conv_transpose1d
