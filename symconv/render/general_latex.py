@@ -17,7 +17,7 @@ from sympy import (
 )
 
 from symconv.proofs.law import as_law
-from symconv.render.latex import LINE_BUDGET, escape_text, estimate_width
+from symconv.render.latex import LINE_BUDGET, escape_text, estimate_width, packed
 from symconv.summation import (
     Iverson,
     condition_latex,
@@ -108,17 +108,7 @@ def latex_lines(expr: Expr, budget: float = STEP_BUDGET) -> list[str]:
     """``expr`` in LaTeX as lines of at most ``budget`` em (by
     :func:`symconv.latex.estimate_width`) where it can be broken; a piece wider than the
     budget gets a line of its own."""
-    lines: list[str] = []
-    current = ""
-    for chunk in latex_chunks(expr):
-        candidate = f"{current} {chunk}".strip()
-        if current and estimate_width(candidate) > budget:
-            lines.append(current)
-            current = chunk
-        else:
-            current = candidate
-    lines.append(current)
-    return lines
+    return packed(latex_chunks(expr), budget)
 
 
 def equation_rows(lhs: Expr, rhs: Expr, relation: str = "=", *, at: tuple[str, ...] = ()) -> str:

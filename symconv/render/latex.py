@@ -823,6 +823,26 @@ def side_pieces(relation: str, latex: str, width: float) -> list[str]:
     return [f"{relation} {terms[0]}".strip(), *terms[1:]]
 
 
+def packed(pieces: Sequence[str], budget: float) -> list[str]:
+    """``pieces`` joined by spaces into lines of at most ``budget`` em (by
+    :func:`estimate_width`), greedily; a piece wider than the budget gets a line of its own.
+
+    >>> packed(["mmmmm", "mmmmm", "x"], 7)
+    ['mmmmm', 'mmmmm x']
+    """
+    lines: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current} {piece}".strip()
+        if current and estimate_width(candidate) > budget:
+            lines.append(current)
+            current = piece
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
 def packed_rows(
     lead: str, pieces: Sequence[str], width: float = LINE_BUDGET, indent: str = r"\quad"
 ) -> str:
@@ -836,17 +856,7 @@ def packed_rows(
     >>> print(packed_rows("z &", ["= mmmmm", "+ mmmmm"], width=7))
     z &= mmmmm \\ &\quad + mmmmm
     """
-    lead_width = estimate_width(lead.replace("&", ""))
-    rows: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current} {piece}".strip()
-        if current and lead_width + estimate_width(candidate) > width:
-            rows.append(current)
-            current = piece
-        else:
-            current = candidate
-    rows.append(current)
+    rows = packed(pieces, width - estimate_width(lead.replace("&", "")))
     lines = []
     for position, row in enumerate(rows):
         if position == 0:
