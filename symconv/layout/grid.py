@@ -140,21 +140,41 @@ class ConvSettingsND:
         """The ``(flat kernel index, flat input index)`` pairs of flat output ``o``."""
         return self.flat_taps[o]
 
-    def input_index(self, o: int, k: int) -> int:
-        """Flat input read by output ``o`` at unflipped tap ``k``, or -1 on padding.
+    @cached_property
+    def flat_reads(self) -> list[list[int]]:
+        """Every output's flat input index at each unflipped flat tap, -1 on padding,
+        built once by crossing the per-axis reads (as :attr:`flat_taps` crosses taps).
 
         -1 (never a real index) because a padding column of row ``r`` would otherwise
         flatten onto a real pixel of row ``r - 1``.
         """
-        flat = 0
-        for axis, i, a in zip(
-            self.axes, unravel(o, self.output_shape), unravel(k, self.kernel_shape), strict=True
-        ):
-            r = axis.input_index(i, a)
-            if not 0 <= r < axis.input_length:
-                return -1
-            flat = flat * axis.input_length + r
+        flat: list[list[int]] = [[0]]
+        for axis in self.axes:
+            length = axis.input_length
+            along = [
+                [axis.input_index(i, a) for a in range(axis.kernel_size)]
+                for i in range(axis.output_length)
+            ]
+            flat = [
+                [
+                    j * length + r if j >= 0 and 0 <= r < length else -1
+                    for j in before
+                    for r in reads
+                ]
+                for before in flat
+                for reads in along
+            ]
         return flat
+
+    def input_index(self, o: int, k: int) -> int:
+        """Flat input read by output ``o`` at unflipped tap ``k``, or -1 on padding
+        (read from :attr:`flat_reads`).
+
+        >>> s = settings2d((2, 2), (3, 3), padding=1)
+        >>> [s.input_index(0, k) for k in range(4)], s.input_index(4, 3)
+        ([-1, -1, -1, 0], 3)
+        """
+        return self.flat_reads[o][k]
 
     def describe(self) -> str:
         kind = "convolution (kernel flipped on every axis)" if self.flip else "cross-correlation"
