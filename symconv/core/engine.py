@@ -112,15 +112,6 @@ def symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
     return known
 
 
-def passing_symbol_key(symbol: Symbol) -> tuple[int, tuple[Any, ...]] | None:
-    """:func:`symbol_key` for a symbol used briefly: found in the session if it is there,
-    computed but not remembered if not, so the session's table of keys stays as small
-    as the layer's own symbols."""
-    memo = ACTIVE.get()
-    known = memo.symbols.get(id(symbol), MISSING) if memo is not None else MISSING
-    return compute_symbol_key(symbol) if known is MISSING else known
-
-
 @contextmanager
 def session() -> Iterator[Memo]:
     """Share one :class:`Memo` across everything built inside; pause the cyclic garbage
