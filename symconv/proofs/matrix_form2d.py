@@ -17,7 +17,7 @@ from sympy import Expr, Matrix
 from symconv.core.engine import in_session
 from symconv.core.images import as_image
 from symconv.layout.grid import ConvSettings2D, layout, settings_for_images
-from symconv.ops.banded import BandedMatrix, Entry, band_from_settings
+from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.conv2d import row_bands
 from symconv.proofs.definition import definition_step, layer_pairs
 from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT, derived_outputs
@@ -28,7 +28,8 @@ from symconv.proofs.references import textbook_convolution2d
 def block_structure_step(t: BandedMatrix, kernel: Sequence[Expr], settings: ConvSettings2D) -> Step:
     """Claim: ``T = sum_a P_a (x) T_a`` (Kronecker), ``P_a`` the row axis's 0/1 pattern
     of tap ``a`` and ``T_a`` the 1-D band of kernel row ``a``: T is block Toeplitz with
-    Toeplitz blocks. Checked entry by entry over the band (no dense matrix)."""
+    Toeplitz blocks. The tie pattern is compared entry by entry over the band as
+    integers (no dense matrix), the weights the tied entries hold once per weight."""
     if getattr(settings, "padding_mode", "zeros") != "zeros":
         # A padding mode folds the edges into T = T_valid P: its blocks are the rows'
         # bands only away from the edges. The entries are proved by the other steps.
@@ -39,32 +40,37 @@ def block_structure_step(t: BandedMatrix, kernel: Sequence[Expr], settings: Conv
             r"weights together, so the block structure is not claimed (observed only)",
         )
     blocks = row_bands(kernel, settings)
+    kh, kw = settings.kernel_shape
     wo, width = settings.cols.output_length, settings.cols.input_length
-    assembled: dict[Entry, Expr] = {}
-    for i in range(settings.rows.output_length):
-        for a, r in settings.rows.taps(i):
-            block = blocks[a]
-            for (j, c), b in block.ties.items():
-                assembled[(i * wo + j, r * width + c)] = block.weights[b]
-    if set(assembled) != set(t.ties):
-        extra = sorted(set(assembled) ^ set(t.ties))[:3]
+    columns, count = t.shape[1], kh * kw
+    # Each tied entry with the flat index of the weight it holds, as one int, T's against
+    # the blocks' (the weight itself is compared below, once per weight).
+    assembled = {
+        ((i * wo + j) * columns + r * width + c) * count + a * kw + b
+        for i in range(settings.rows.output_length)
+        for a, r in settings.rows.taps(i)
+        for (j, c), b in blocks[a].ties.items()
+    }
+    held = {(i * columns + j) * count + k for (i, j), k in t.ties.items()}
+    if assembled != held:
+        extra = sorted(divmod(key // count, columns) for key in assembled ^ held)[:3]
         return observe(
             "blocks are the 1-D bands of the kernel rows",
             False,
             law=r"$T = \sum_a P_a \otimes T(k'_{a,:})$",
             details={"entries off the pattern": extra},
         )
-    entries = sorted(assembled)
     return check(
         "blocks are the 1-D bands of the kernel rows",
-        [t[e] for e in entries],
-        [assembled[e] for e in entries],
+        list(t.weights),
+        [block.weights[b] for block in blocks for b in range(kw)],
         law=(
             r"$T = \sum_a P_a \otimes T(k'_{a,:})$: block $(i, r)$ is the 1-D band of the "
-            r"kernel row $a$ with $r = i\, s_h + a\, d_h - p_{\mathrm{top}}$"
+            r"kernel row $a$ with $r = i\, s_h + a\, d_h - p_{\mathrm{top}}$; the blocks' "
+            r"entries and $T$'s are tied to the same weights, compared once per weight"
         ),
-        labels=entries,
-        details={"blocks": [block.shape for block in blocks]},
+        labels=[divmod(n, kw) for n in range(count)],
+        details={"blocks": [block.shape for block in blocks], "band entries": len(held)},
     )
 
 
