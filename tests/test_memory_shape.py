@@ -145,3 +145,28 @@ def test_derive_text_shows_the_tie_sets():
     text = d.to_text()
     assert "    w0: (0,0), (1,1), (2,2), (3,3)" in text
     assert "    w1: (0,1), (1,2), (2,3), (3,4)" in text
+
+
+def test_gradients_agree_on_integer_codes_and_refuses_a_moved_or_doubled_term():
+    """The whole-layer gradient comparison reads triples as sorted int codes; a term
+    moved to another weight, a term dropped, and a pair the definition reads twice are
+    each refused (the entry-by-entry comparison then names the entry)."""
+    from symconv import conv1d_grads
+    from symconv.proofs.definition import layer_pairs
+    from symconv.proofs.references import gradients_agree
+
+    x, w, g = symbolic_vector("x", 9), symbolic_vector("w", 3), symbolic_vector("g", 4)
+    pairs = layer_pairs((9,), (3,), {"stride": 2, "padding": 1, "dilation": 2})
+    grad_x, grad_w = conv1d_grads(x, w, g, stride=2, padding=1, dilation=2)
+    sides = (list(x), list(w), list(g))
+    assert gradients_agree(pairs, list(grad_w), list(grad_x), *sides)
+    moved = list(grad_w)
+    term = moved[0].args[0]
+    moved[0], moved[1] = moved[0] - term, moved[1] + term
+    assert not gradients_agree(pairs, moved, list(grad_x), *sides)
+    dropped = list(grad_x)
+    dropped[3] = dropped[3] - dropped[3].args[0]
+    assert not gradients_agree(pairs, list(grad_w), dropped, *sides)
+    doubled = [list(p) for p in pairs]
+    doubled[0].append(doubled[0][0])
+    assert not gradients_agree(doubled, list(grad_w), list(grad_x), *sides)
