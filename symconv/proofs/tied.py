@@ -706,6 +706,18 @@ def tied_gradients(
     xs, ws, gs = x, w, upstream
     derived = derive_gradients(list(xs), list(ws), list(gs), settings)
     x_list, g_list = list(xs), list(gs)
+    # Checked first, shown last: the definition's pairs and their codes are freed before
+    # the tied steps build theirs, so the two never add to one peak.
+    definition = gradient_definition_steps(
+        layer_pairs((len(xs),), (len(ws),), dict(request)),
+        derived.grad_w,
+        derived.grad_x,
+        x_list,
+        list(ws),
+        g_list,
+        weight_labels=[(k,) for k in range(len(ws))],
+        input_labels=[(j,) for j in range(len(xs))],
+    )
 
     rows = rows_from_settings(x_list, settings)
     closed_w = data_transpose_times(rows, g_list)
@@ -740,16 +752,7 @@ def tied_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    steps += gradient_definition_steps(
-        layer_pairs((len(xs),), (len(ws),), dict(request)),
-        derived.grad_w,
-        derived.grad_x,
-        x_list,
-        list(ws),
-        g_list,
-        weight_labels=[(k,) for k in range(len(ws))],
-        input_labels=[(j,) for j in range(len(xs))],
-    )
+    steps += definition
     proof = Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
         statement=(

@@ -94,22 +94,6 @@ def prove_tied_gradients2d(
     flat = layout(settings)
     derived = derive_gradients(x_list, k_list, g_list, flat)
     kw, width = settings.cols.kernel_size, settings.cols.input_length
-    steps = tied_weight_steps(
-        x_list,
-        k_list,
-        g_list,
-        flat,
-        derived.grad_x,
-        derived.grad_w,
-        weight_gradient_closed_form(x_list, g_list, settings),
-        weight_labels=[divmod(n, kw) for n in range(len(k_list))],
-        input_labels=[divmod(n, width) for n in range(len(x_list))],
-        weight_name=(
-            r"weight gradient is $\operatorname{rot180}(X^{\top} g)$"
-            if settings.flip
-            else r"weight gradient is $X^{\top} g$"
-        ),
-    )
     request = {
         "stride": stride,
         "padding": padding,
@@ -117,7 +101,9 @@ def prove_tied_gradients2d(
         "flip": flip,
         "padding_mode": padding_mode,
     }
-    steps += gradient_definition_steps(
+    # Checked first, shown last (as in the 1-D proof): the definition's pairs are freed
+    # before the tied steps build theirs.
+    definition = gradient_definition_steps(
         layer_pairs(image.shape, kernel.shape, request),
         derived.grad_w,
         derived.grad_x,
@@ -126,6 +112,25 @@ def prove_tied_gradients2d(
         g_list,
         weight_labels=[divmod(n, kw) for n in range(len(k_list))],
         input_labels=[divmod(n, width) for n in range(len(x_list))],
+    )
+    steps = (
+        tied_weight_steps(
+            x_list,
+            k_list,
+            g_list,
+            flat,
+            derived.grad_x,
+            derived.grad_w,
+            weight_gradient_closed_form(x_list, g_list, settings),
+            weight_labels=[divmod(n, kw) for n in range(len(k_list))],
+            input_labels=[divmod(n, width) for n in range(len(x_list))],
+            weight_name=(
+                r"weight gradient is $\operatorname{rot180}(X^{\top} g)$"
+                if settings.flip
+                else r"weight gradient is $X^{\top} g$"
+            ),
+        )
+        + definition
     )
     return Proof(
         title="Tied-weight gradients of a 2-D convolution layer",
