@@ -76,6 +76,9 @@ class Memo:
         # (150 bytes a product, measured) to save a second lookup for factors given in
         # the other order.
         self.pairs: dict[int, dict[int, Expr]] = {}
+        # One int object per second factor's id, shared as the key of every table that
+        # holds it: a fresh id() int per product was 32 of the table's 68 bytes a product.
+        self.partner_ids: dict[int, int] = {}
         self.symbols: dict[int, tuple[int, tuple[Any, ...]] | None] = {}
         # Canonical sums of SUM_MEMO_MIN or more terms, under the sum of their terms' ids
         # (see remembered_sum): a derivation builds the same big sum two or three ways
@@ -146,6 +149,7 @@ def forget_pairs() -> None:
     memo = ACTIVE.get()
     if memo is not None:
         memo.pairs.clear()
+        memo.partner_ids.clear()
 
 
 def resume_collector() -> None:
@@ -193,9 +197,11 @@ def sorted_product(factors: tuple[Symbol, ...]) -> Expr:
         partners = memo.pairs.get(id(a))
         if partners is None:
             partners = memo.pairs[id(a)] = {}
-        built = partners.get(id(b))
+        id_b = id(b)
+        built = partners.get(id_b)
         if built is None:
-            built = partners[id(b)] = Mul._from_args(factors, True)
+            built = Mul._from_args(factors, True)
+            partners[memo.partner_ids.setdefault(id_b, id_b)] = built
         return built
     ids = ids_key(factors)
     built = memo.products.get(ids)
