@@ -170,3 +170,27 @@ def test_gradients_agree_on_integer_codes_and_refuses_a_moved_or_doubled_term():
     doubled = [list(p) for p in pairs]
     doubled[0].append(doubled[0][0])
     assert not gradients_agree(doubled, list(grad_w), list(grad_x), *sides)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [("w", "eta", "g x y"), ("z", "a", "A B C"), ("a", "zeta", "b c d"), ("w0", "eta", "w1 x0 x1")],
+)
+def test_minus_scaled_is_sympys_step_to_the_argument(names):
+    """The weight step built without hashing is SymPy's ``a - eta*b`` exactly: equal,
+    with the same arguments in the same order, whatever the names' order; where the
+    sum holds ``a`` or ``eta``, or ``b`` is no sum, it is SymPy's own result."""
+    from sympy import Add, symbols
+
+    from symconv.core.engine import minus_scaled
+
+    a_name, eta_name, rest = names
+    a, eta = Symbol(a_name), Symbol(eta_name)
+    g, *others = symbols(rest)
+    b = Add(*[g * o for o in others]) + others[0] ** 2
+    expected = a - eta * b
+    built = minus_scaled(a, eta, b)
+    assert built == expected and built.args == expected.args
+    assert all(p == q and p.args == q.args for p, q in zip(built.args, expected.args))
+    for odd in (b + a, b * eta + g, g * others[0], Symbol("q")):
+        assert minus_scaled(a, eta, odd) == a - eta * odd

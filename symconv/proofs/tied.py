@@ -33,7 +33,7 @@ from typing import Any, TypeVar, cast
 
 from sympy import Add, Expr, Matrix, Mul, S, Symbol
 
-from symconv.core.engine import TermIndex, in_session, pair_product, total
+from symconv.core.engine import TermIndex, in_session, minus_scaled, pair_product, total
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout
 from symconv.ops.banded import BandedMatrix, Entry, TieMap, band_from_settings
@@ -424,7 +424,9 @@ def tied_update(
     grad_w: Sequence[Expr], w: Sequence[Expr], eta: Expr, settings: Layout
 ) -> BandedMatrix:
     """``T(w')`` for the step ``w' = w - eta * dL/dw``, built afresh from the new kernel."""
-    return band_from_settings([w_k - eta * g_k for w_k, g_k in zip(w, grad_w)], settings)
+    return band_from_settings(
+        [minus_scaled(w_k, eta, g_k) for w_k, g_k in zip(w, grad_w)], settings
+    )
 
 
 def check_over_entries(
@@ -543,7 +545,7 @@ def tied_weight_steps(
         check(
             r"tied step is $T(w) - \eta\, P(\partial L/\partial U)$",
             list(rebuilt.weights),
-            [t.weights[k] - eta * summed[k] for k in range(len(w))],
+            [minus_scaled(t.weights[k], eta, summed[k]) for k in range(len(w))],
             law=(
                 r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
                 r"$\partial L/\partial U$ over each tie set and is $0$ off the band"
