@@ -178,8 +178,8 @@ def test_gradients_agree_on_integer_codes_and_refuses_a_moved_or_doubled_term():
 )
 def test_minus_scaled_is_sympys_step_to_the_argument(names):
     """The weight step built without hashing is SymPy's ``a - eta*b`` exactly: equal,
-    with the same arguments in the same order, whatever the names' order; where the
-    sum holds ``a`` or ``eta``, or ``b`` is no sum, it is SymPy's own result."""
+    with the same arguments in the same order, whatever the names' order, and where the
+    sum holds ``a`` or ``eta`` too; where ``b`` is no sum it is SymPy's own result."""
     from sympy import Add, symbols
 
     from symconv.core.engine import minus_scaled
@@ -192,5 +192,7 @@ def test_minus_scaled_is_sympys_step_to_the_argument(names):
     built = minus_scaled(a, eta, b)
     assert built == expected and built.args == expected.args
     assert all(p == q and p.args == q.args for p, q in zip(built.args, expected.args))
-    for odd in (b + a, b * eta + g, g * others[0], Symbol("q")):
-        assert minus_scaled(a, eta, odd) == a - eta * odd
+    for odd in (b + a, b * eta + g, b + eta, g * others[0], Symbol("q"), a):
+        expected = a - eta * odd
+        built = minus_scaled(a, eta, odd)
+        assert built == expected and built.args == expected.args

@@ -351,10 +351,10 @@ def pair_product(a: Expr, b: Expr) -> Expr:
 def minus_scaled(a: Expr, eta: Expr, b: Expr) -> Expr:
     """``a - eta*b`` exactly as SymPy builds it (a gradient step on one weight).
 
-    For a plain symbol ``a``, a plain symbol ``eta`` and a sum ``b`` that holds neither,
-    SymPy's result is ``Add(a, Mul(-1, eta, b))`` with its arguments in that order (a
-    symbol sorts before a product, and a symbol before a sum), and it is built so,
-    directly. Through ``Add``/``Mul`` SymPy's cache hashes ``b`` and with it every term:
+    For plain symbols ``a`` and ``eta`` and a commutative sum ``b``, SymPy's result is
+    ``Add(a, Mul(-1, eta, b))`` with its arguments in that order (a symbol sorts before
+    a product, and a symbol before a sum; nothing distributes over ``b``, so ``a`` or
+    ``eta`` inside it combines with nothing), and it is built so, directly. Through ``Add``/``Mul`` SymPy's cache hashes ``b`` and with it every term:
     a 32-byte hash kept on each of the weight gradients' 258,112 products at
     (4096, 64). Anything else is SymPy's own ``a - eta*b``.
 
@@ -370,7 +370,6 @@ def minus_scaled(a: Expr, eta: Expr, b: Expr) -> Expr:
         and a is not eta
         and type(b) is Add
         and b.is_commutative
-        and not {a, eta} & b.free_symbols
     ):
         return Add._from_args((a, Mul._from_args((S.NegativeOne, eta, b), True)), True)
     return a - eta * b
