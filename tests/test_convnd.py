@@ -9,7 +9,7 @@ from unittest import mock
 import numpy as np
 import pytest
 import sympy
-from sympy import Array, Matrix
+from sympy import Array, Matrix, Tuple
 
 from symconv import (
     ConvSettings2D,
@@ -299,5 +299,9 @@ def test_errors_name_the_value() -> None:
         )
     with pytest.raises(ValueError, match=r"is a batch .* prove_batch_gradients"):
         prove_channels(Array(ints(1, 1, 3, 3, 3).tolist()), w)
-    with pytest.raises(ValueError, match=r"kernel shape 3 must be a tuple"):
+    with pytest.raises(ValueError, match=r"kernel shape 3 must be \(k_0, \.\.\., k_\(N-1\)\)"):
         im2colnd(x, 3)  # type: ignore[arg-type]
+    # A SymPy Tuple or a torch.Size is a shape like a tuple; a string is refused.
+    assert convnd_band(w, Tuple(1, 3, 3, 3)).shape == convnd_band(w, (1, 3, 3, 3)).shape
+    with pytest.raises(ValueError, match=r"kernel shape '22' must be"):
+        im2colnd(x, "22")  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from math import prod
 
 from sympy import Matrix
 
-from symconv.core.numbers import as_int
+from symconv.core.numbers import as_sizes
 from symconv.layout.axis import ConvSettings, WindowLayout, conv_settings
 
 #: The two axes of an image, in the order every pair option lists them.
@@ -395,9 +395,8 @@ def settings2d(
 
 def shape_pair(shape: object, name: str) -> tuple[int, int]:
     """``(height, width)`` of positive integers."""
-    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-        raise ValueError(f"{name} {shape!r} must be a pair (height, width) of integers >= 1")
-    return as_int(shape[0], f"{name} height", 1), as_int(shape[1], f"{name} width", 1)
+    height, width = as_sizes(shape, name, "a pair (height, width)", 2, ("height", "width"))
+    return height, width
 
 
 def settings_for_images(

@@ -29,7 +29,7 @@ from typing import Any
 
 from sympy import Array, Matrix
 
-from symconv.core.numbers import as_int
+from symconv.core.numbers import as_int, as_sizes
 from symconv.core.tensors import as_tensor, rank_of
 from symconv.layout.channels import ChannelLayout, flat
 from symconv.layout.grid import settings_nd
@@ -144,12 +144,12 @@ def convnd_band(
     """
     dims = kernel_dims(w)
     w_shape, w_entries = as_tensor(w, dims + 2, "kernel w")
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != dims + 1:
-        raise ValueError(
-            f"input shape {input_shape!r} must be (C_in, d_0, ..., d_{dims - 1}): "
-            f"{dims + 1} integers for a rank-{dims + 2} kernel"
-        )
-    shape = [as_int(n, "input shape entry", 1) for n in input_shape]
+    shape = as_sizes(
+        input_shape,
+        "input shape",
+        f"(C_in, d_0, ..., d_{dims - 1}) for a rank-{dims + 2} kernel",
+        dims + 1,
+    )
     groups = as_int(groups, "groups", 1)
     if shape[0] != w_shape[1] * groups or w_shape[0] % groups:
         raise ValueError(
@@ -218,12 +218,11 @@ def im2colnd(
     [1, 2, 4, 5],
     [2, 3, 5, 6]])
     """
-    if not isinstance(kernel_shape, (tuple, list)) or not kernel_shape:
-        raise ValueError(f"kernel shape {kernel_shape!r} must be a tuple (k_0, ..., k_(N-1))")
-    dims = len(kernel_shape)
+    sizes = as_sizes(kernel_shape, "kernel shape", "(k_0, ..., k_(N-1))")
+    dims = len(sizes)
     shape, entries = as_tensor(x, dims + 1, "input x")
     spatial = settings_nd(
-        tuple(as_int(k, "kernel shape entry", 1) for k in kernel_shape),
+        sizes,
         shape[1:],
         stride=stride,
         padding=padding,
