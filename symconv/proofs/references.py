@@ -443,8 +443,9 @@ def gradients_agree(
     entry that differs.
 
     Each triple is one int, ``(i * len(x) + j) * len(w) + k``, and each side a sorted
-    array of them: as sets of tuples the three sides took about 60 MB at (4096, 64),
-    more than any other moment of the derivation.
+    array of them: the comparison's own memory at (4096, 64) is 16.6 MB, where sets of
+    tuples took 48.5 MB (measured with tracemalloc), more than any other moment of the
+    derivation then.
     """
     g_index, x_index, w_index = distinct_symbols(g), distinct_symbols(x), distinct_symbols(w)
     if g_index is None or x_index is None or w_index is None:
