@@ -35,6 +35,7 @@ from symconv.ops.banded import BandedMatrix
 from symconv.ops.datamatrix import rows_from_settings
 from symconv.ops.gradients import activation_function, identity, layer_gradients
 from symconv.ops.sliding import settings_for
+from symconv.proofs.definition import as_requested
 from symconv.proofs.matrix_form import MatrixForm, matrix_form
 from symconv.proofs.proof import Proof
 from symconv.proofs.tied import tied_gradients
@@ -171,13 +172,7 @@ def resolve(
     xs = as_vector(x, "input x")
     ws = as_vector(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     return Layer(xs, ws, settings, MappingProxyType(request))
 
 

@@ -33,7 +33,7 @@ from symconv.core.tensors import as_tensor, rank_of
 from symconv.layout.channels import ChannelLayer, channel_layer
 from symconv.ops.channels import derive_channel_gradients, outputs, upstream_entries
 from symconv.proofs.channels import channel_pairs
-from symconv.proofs.definition import definition_step, gradient_definition_steps
+from symconv.proofs.definition import as_requested, definition_step, gradient_definition_steps
 from symconv.proofs.proof import Proof, Step, check, observe
 
 
@@ -158,13 +158,7 @@ def prove_batch_gradients(
     y = outputs(layer)
     # The definition's pairs of one sample, moved to each sample's inputs: the literal
     # definition knows channels, not batches, and a batch is its samples side by side.
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     q_all = layer.layout.sample_input_length
     forward = [
         [(n * q_all + j, k) for j, k in pairs]

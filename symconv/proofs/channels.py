@@ -27,7 +27,12 @@ from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.channels import biased, derive_channel_gradients, plus_bias, upstream_entries
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.sliding import sliding_outputs
-from symconv.proofs.definition import definition_step, gradient_definition_steps, layer_pairs
+from symconv.proofs.definition import (
+    as_requested,
+    definition_step,
+    gradient_definition_steps,
+    layer_pairs,
+)
 from symconv.proofs.proof import Proof, Step, check, observe
 from symconv.proofs.references import Pairs
 from symconv.proofs.tied import tied_weight_steps
@@ -227,13 +232,7 @@ def prove_channels(
             y,
             channel_pairs(
                 layer,
-                {
-                    "stride": stride,
-                    "padding": padding,
-                    "dilation": dilation,
-                    "flip": flip,
-                    "padding_mode": padding_mode,
-                },
+                as_requested(stride, padding, dilation, flip, padding_mode),
             ),
             layer.x,
             layer.w,
@@ -354,13 +353,7 @@ def prove_channel_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
     )
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     steps += gradient_definition_steps(
         channel_pairs(layer, request),
         derived.grad_w,

@@ -83,6 +83,24 @@ INPUT_LAW = (
 )
 
 
+def as_requested(
+    stride: object, padding: object, dilation: object, flip: object, padding_mode: object
+) -> dict[str, object]:
+    """A layer's options as the user gave them (a padding word stays a word), for the
+    literal definition to resolve again by the frameworks' rule.
+
+    >>> as_requested(1, "same", 1, False, "zeros")["padding"]
+    'same'
+    """
+    return {
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "flip": flip,
+        "padding_mode": padding_mode,
+    }
+
+
 def layer_pairs(
     input_shape: Sequence[int],
     kernel_shape: Sequence[int],

@@ -26,7 +26,7 @@ from symconv.layout.axis import ConvSettings, WindowLayout
 from symconv.ops.banded import BandedMatrix, band_from_settings, band_times
 from symconv.ops.datamatrix import data_times_by_rows
 from symconv.ops.sliding import settings_for, sliding_outputs
-from symconv.proofs.definition import definition_step, layer_pairs
+from symconv.proofs.definition import as_requested, definition_step, layer_pairs
 from symconv.proofs.proof import Proof, Step, check
 from symconv.proofs.references import textbook_convolution
 
@@ -311,11 +311,5 @@ def prove_matrix_form(
     ws = as_vector(w, "kernel w")
     if settings is None:
         settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     return matrix_form(xs, ws, settings, request, matrix=matrix, data_matrix=data_matrix).proof

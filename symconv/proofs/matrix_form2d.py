@@ -19,7 +19,7 @@ from symconv.core.images import as_image
 from symconv.layout.grid import ConvSettings2D, layout, settings_for_images
 from symconv.ops.banded import BandedMatrix, band_from_settings
 from symconv.ops.conv2d import row_bands
-from symconv.proofs.definition import definition_step, layer_pairs
+from symconv.proofs.definition import as_requested, definition_step, layer_pairs
 from symconv.proofs.matrix_form import DENSE_CHECK_LIMIT, derived_outputs
 from symconv.proofs.proof import Proof, Step, check, observe
 from symconv.proofs.references import textbook_convolution2d
@@ -187,13 +187,7 @@ def prove_matrix_form2d(
     image, kernel = as_image(x, "image x"), as_image(k, "kernel k")
     settings = settings_for_images(image, kernel, stride, padding, dilation, flip, padding_mode)
     steps = matrix_form_steps2d(list(image), list(kernel), settings)
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     steps.append(
         definition_step(
             steps[0].lhs,

@@ -40,7 +40,7 @@ from symconv.ops.banded import BandedMatrix, Entry, TieMap, band_from_settings
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.gradients import derive_gradients
 from symconv.ops.sliding import settings_for
-from symconv.proofs.definition import gradient_definition_steps, layer_pairs
+from symconv.proofs.definition import as_requested, gradient_definition_steps, layer_pairs
 from symconv.proofs.proof import Proof, Step, check, observe
 
 #: Above this many entries the untied matrix U is checked on the band and one structural
@@ -668,13 +668,7 @@ def prove_tied_gradients(
     gs = as_vector(upstream, "upstream")
     if settings is None:
         settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     return tied_gradients(xs, ws, gs, settings, request).proof
 
 

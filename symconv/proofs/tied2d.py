@@ -21,7 +21,7 @@ from symconv.core.images import as_image
 from symconv.layout.grid import ConvSettings2D, layout, settings_for_images
 from symconv.ops.conv2d import upstream_image
 from symconv.ops.gradients import derive_gradients
-from symconv.proofs.definition import gradient_definition_steps, layer_pairs
+from symconv.proofs.definition import as_requested, gradient_definition_steps, layer_pairs
 from symconv.proofs.proof import Proof
 from symconv.proofs.tied import tied_weight_steps
 
@@ -94,13 +94,7 @@ def prove_tied_gradients2d(
     flat = layout(settings)
     derived = derive_gradients(x_list, k_list, g_list, flat)
     kw, width = settings.cols.kernel_size, settings.cols.input_length
-    request = {
-        "stride": stride,
-        "padding": padding,
-        "dilation": dilation,
-        "flip": flip,
-        "padding_mode": padding_mode,
-    }
+    request = as_requested(stride, padding, dilation, flip, padding_mode)
     # Checked first, shown last (as in the 1-D proof): the definition's pairs are freed
     # before the tied steps build theirs.
     definition = gradient_definition_steps(
