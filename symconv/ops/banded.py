@@ -209,7 +209,25 @@ class TieItems(ItemsView[Entry, int]):
                 yield (i, j), k
 
 
-class TieSet(Sequence[Entry]):
+class EntrySequence(Sequence[Entry]):
+    """A compact sequence of entries ``(i, j)`` that reads, compares and prints as the
+    list of them: equal to any sequence of the same entries, unhashable as a list is.
+    :class:`TieSet` and the tied proof's ``EntryList`` keep their entries in arrays."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(map(eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which do not hash
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class TieSet(EntrySequence):
     """The entries of T holding one weight, row-major, read from a :class:`TieMap`'s
     arrays on demand: a big layer's tie sets are as many entries as its band, and as
     ``(i, j)`` tuples they would take a hundred bytes each where these take eight.
@@ -246,18 +264,6 @@ class TieSet(Sequence[Entry]):
             while starts[i + 1] <= p:
                 i += 1
             yield (i, columns[p])
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, TieSet):
-            return list(self) == list(other)
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(map(eq, self, other))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to lists, which do not hash
-
-    def __repr__(self) -> str:
-        return repr(list(self))
 
 
 class TieSets(Mapping[int, TieSet]):

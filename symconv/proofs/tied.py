@@ -28,7 +28,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice, repeat
-from operator import eq, is_, le
+from operator import is_, le
 from typing import Any, TypeVar, cast
 
 from sympy import Add, Expr, Matrix, Mul, S, Symbol
@@ -36,7 +36,7 @@ from sympy import Add, Expr, Matrix, Mul, S, Symbol
 from symconv.core.engine import TermIndex, in_session, minus_scaled, pair_product, total
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout
-from symconv.ops.banded import BandedMatrix, Entry, TieMap, band_from_settings
+from symconv.ops.banded import BandedMatrix, Entry, EntrySequence, TieMap, band_from_settings
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.gradients import derive_gradients
 from symconv.ops.sliding import settings_for
@@ -84,7 +84,7 @@ def untied_symbol(name: str) -> Symbol:
     return UNCACHED_SYMBOL(Symbol, name)  # type: ignore[no-any-return]
 
 
-class EntryList(Sequence[Entry]):
+class EntryList(EntrySequence):
     """Entries ``(i, j)`` of a matrix ``width`` columns wide, row-major, kept as one int
     each (``i * width + j``) in an array: the untied entries of a big layer are as many
     as its band, and as tuples they take about a hundred bytes each where these take
@@ -156,15 +156,10 @@ class EntryList(Sequence[Entry]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, EntryList) and other.width == self.width:
-            return self.keys == other.keys
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(map(eq, self, other))
-        return NotImplemented
+            return self.keys == other.keys  # the arrays, compared in C
+        return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]  # equal to lists, which do not hash
-
-    def __repr__(self) -> str:
-        return repr(list(self))
+    __hash__ = None  # type: ignore[assignment]  # redefining __eq__ would restore it
 
 
 class EntryValues(Mapping[Entry, Expr]):
