@@ -19,7 +19,7 @@ Layer: x in R^4, w in R^3, cross-correlation, stride 1, padding (0, 0), dilation
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -61,12 +61,52 @@ class Derivation:
     activated: Matrix | None
     proofs: list[Proof]
     upstream: Matrix | None = None
-    grad_x: Matrix | None = None
-    grad_w: Matrix | None = None
     notes: dict[str, Any] = field(default_factory=dict)
     #: dL/dz_i = g_i f'(z_i) when an activation follows the convolution (the chain rule);
     #: None when the loss is taken on z itself (no activation, or the identity).
     deltas: Matrix | None = None
+    #: dL/dw and dL/dx as the backward stage gave them, under "w" and "x": a Matrix, or
+    #: a side differentiated again a block at a time when read (a big layer's gradients
+    #: hold as many products as its outputs; the proof kept their verdicts).
+    gradient_sides: dict[str, Sequence[Expr]] = field(default_factory=dict, repr=False)
+
+    def gradient(self, of: str) -> Sequence[Expr] | None:
+        """``dL/dw`` (``of="w"``) or ``dL/dx`` (``"x"``) read entry by entry, without
+        building the rest; None without a backward pass."""
+        if of not in ("w", "x"):
+            raise ValueError(f"gradient of {of!r}: use 'w' or 'x'")
+        return self.gradient_sides.get(of)
+
+    def _whole(self, of: str) -> Matrix | None:
+        side = self.gradient_sides.get(of)
+        if side is None or isinstance(side, Matrix):
+            return side
+        whole = self.gradient_sides[of] = Matrix(list(side))  # built once, on request
+        return whole
+
+    @property
+    def grad_w(self) -> Matrix | None:
+        """``dL/dw`` as a column Matrix (differentiated on first read for a big layer)."""
+        return self._whole("w")
+
+    @grad_w.setter
+    def grad_w(self, value: Matrix | None) -> None:
+        self._set_gradient("w", value)
+
+    @property
+    def grad_x(self) -> Matrix | None:
+        """``dL/dx`` as a column Matrix (differentiated on first read for a big layer)."""
+        return self._whole("x")
+
+    @grad_x.setter
+    def grad_x(self, value: Matrix | None) -> None:
+        self._set_gradient("x", value)
+
+    def _set_gradient(self, of: str, value: Sequence[Expr] | None) -> None:
+        if value is None:
+            self.gradient_sides.pop(of, None)
+        else:
+            self.gradient_sides[of] = value
 
     @property
     def holds(self) -> bool:
@@ -192,8 +232,8 @@ class Backward:
 
     proof: Proof
     upstream: Matrix
-    grad_w: Matrix
-    grad_x: Matrix
+    grad_w: Sequence[Expr]  # a Matrix, or Rebuilt (differentiated again when read)
+    grad_x: Sequence[Expr]
     deltas: Matrix | None
 
 
@@ -211,7 +251,7 @@ def backward_stage(
     )
     if activation is None or activation is identity:
         tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved)
-        return Backward(tied.proof, gs, Matrix(tied.grad_w), Matrix(tied.grad_x), None)
+        return Backward(tied.proof, gs, tied.grad_w, tied.grad_x, None)
     chain = layer_gradients(
         layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **layer.resolved
     )
@@ -282,7 +322,8 @@ def derive(
         if f is None or f is identity:
             forget_products()
         backward = backward_stage(layer, f, upstream)
-        d.upstream, d.grad_w, d.grad_x = backward.upstream, backward.grad_w, backward.grad_x
+        d.upstream = backward.upstream
+        d.gradient_sides = {"w": backward.grad_w, "x": backward.grad_x}
         d.deltas = backward.deltas
         d.proofs.append(backward.proof)
     return d
@@ -353,7 +394,8 @@ def derivation_text(d: Derivation, max_rows: int = 8, index_base: int = 0) -> st
             lines.append(
                 "  ..." if i is None else f"  a{i + b} = {short_text(d.activated[i], show=show)}"
             )
-    if d.grad_w is not None and d.grad_x is not None and d.upstream is not None:
+    grad_w, grad_x = d.gradient("w"), d.gradient("x")
+    if grad_w is not None and grad_x is not None and d.upstream is not None:
         lines.append("")
         if d.deltas is None:
             lines.append("Backward pass, L = sum_i g_i z_i:")
@@ -370,11 +412,11 @@ def derivation_text(d: Derivation, max_rows: int = 8, index_base: int = 0) -> st
                 )
         for k in kept(len(d.w), max_rows):
             lines.append(
-                "  ..." if k is None else f"  dL/dw{k + b} = {short_text(d.grad_w[k], show=show)}"
+                "  ..." if k is None else f"  dL/dw{k + b} = {short_text(grad_w[k], show=show)}"
             )
         for j in kept(len(d.x), max_rows):
             lines.append(
-                "  ..." if j is None else f"  dL/dx{j + b} = {short_text(d.grad_x[j], show=show)}"
+                "  ..." if j is None else f"  dL/dx{j + b} = {short_text(grad_x[j], show=show)}"
             )
         tied = d.band.tie_set_view()  # the tie sets the tied-gradient proof summed over
         lines.append("  Tie sets (entries (i, j) of T holding each weight):")

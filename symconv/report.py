@@ -831,7 +831,7 @@ def shown_ties(
 
 
 def gradients_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
-    assert d.grad_w is not None and d.grad_x is not None and d.upstream is not None
+    assert d.gradient("w") is not None and d.upstream is not None
     t = d.band
     ties, readers_of = shown_ties(t, kept(len(d.w), max_size), kept(len(d.x), max_size))
     limit = max(2, min(max_size, 4))
@@ -840,13 +840,14 @@ def gradients_section(d: Derivation, index_base: int, max_size: int, level: int)
     up = "g" if d.deltas is None else r"\delta"
     tied = d.proofs[-1]
     grad_w, grad_x = (
-        (d.grad_w, d.grad_x)
+        (d.gradient("w"), d.gradient("x"))
         if d.deltas is None
         else (
             tied.steps[0].lhs,  # dL/dw (X^T g, or rev(X^T g) when flipped)
             tied.steps[1].lhs,  # dL/dx = T^T g
         )
     )
+    assert grad_w is not None and grad_x is not None
     names = SymbolNames(index_base)  # only the printed terms' symbols are named
     tie_rows, weight_rows = [], []
     for k in kept(len(d.w), max_size):
@@ -972,7 +973,7 @@ def derivation_sections(
     unknown = [p for p in chosen if p not in PARTS]
     if unknown:
         raise ValueError(f"unknown report parts {unknown}; choose from {list(PARTS)}")
-    if d.grad_w is None:
+    if d.gradient("w") is None:
         if parts is not None and "gradients" in chosen:
             raise ValueError("the gradients part needs derive(..., grad=True)")
         chosen = [p for p in chosen if p != "gradients"]

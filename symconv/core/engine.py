@@ -152,6 +152,18 @@ def forget_pairs() -> None:
         memo.partner_ids.clear()
 
 
+def forget_built() -> None:
+    """Drop everything the active session remembers of what it built (products, the
+    two-symbol table, big sums), keeping the symbols' keys: for a caller that checks a
+    block of a big claim and lets it go before the next, so the block's expressions are
+    not kept alive by the memo. Outside a session there is nothing to drop."""
+    memo = ACTIVE.get()
+    if memo is not None:
+        forget_pairs()
+        memo.products.clear()
+        memo.sums.clear()
+
+
 def resume_collector() -> None:
     """Re-enable the cyclic collector without a pass over what the derivation returned.
 

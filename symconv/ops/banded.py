@@ -378,7 +378,7 @@ class BandedMatrix:
 
     def rmatvec(self, g: Sequence[Expr]) -> list[Expr]:
         """``T^T * g`` over the band only (the input gradient, a transposed convolution)."""
-        return [dot((weight, g[i]) for i, weight in column) for column in self.columns()]
+        return band_transposed_times(self, g)(0, self.shape[1])
 
     def with_weights(self, weights: Sequence[Expr]) -> BandedMatrix:
         """The same tie pattern holding other weights: ``T(w')`` from ``T(w)``."""
@@ -413,6 +413,49 @@ def band_times(t: BandedMatrix, x: Sequence[Expr]) -> Callable[[range], list[Exp
 
     def block_of(block: range) -> list[Expr]:
         return [dot((weight, x[j]) for j, weight in row) for row in rows[block.start : block.stop]]
+
+    return block_of
+
+
+def band_transposed_times(t: BandedMatrix, g: Sequence[Expr]) -> Callable[[int, int], list[Expr]]:
+    """``T^T * g`` by blocks of columns: the returned function gives entries ``start`` to
+    ``stop - 1``. Over a :class:`TieMap` the band's positions are put in column order
+    once, in arrays (a counting sort: 16 bytes an entry); a block then reads only its
+    columns.
+
+    >>> from sympy import symbols
+    >>> g0, g1 = symbols("g0 g1")
+    >>> band_transposed_times(band([5, 6, 7], 4), [g0, g1])(1, 3)
+    [6*g0 + 5*g1, 7*g0 + 6*g1]
+    """
+    if not isinstance(t.ties, TieMap):
+        columns = t.columns()
+        return lambda start, stop: [
+            dot((weight, g[i]) for i, weight in column) for column in columns[start:stop]
+        ]
+    ties = t.ties
+    starts, cols, ks = ties._starts, ties._columns, ties._weights
+    width = t.shape[1]
+    first = array("q", bytes(8 * (width + 1)))  # column j's positions: first[j]:first[j+1]
+    for j in cols:
+        first[j + 1] += 1
+    for j in range(width):
+        first[j + 1] += first[j]
+    cursor = array("q", first)
+    rows, weights = array("q", bytes(8 * len(cols))), array("q", bytes(8 * len(cols)))
+    for i in range(len(starts) - 1):  # row-major: each column fills in ascending rows
+        for p in range(starts[i], starts[i + 1]):
+            j = cols[p]
+            q = cursor[j]
+            rows[q], weights[q] = i, ks[p]
+            cursor[j] = q + 1
+    w = t.weights
+
+    def block_of(start: int, stop: int) -> list[Expr]:
+        return [
+            dot((w[weights[q]], g[rows[q]]) for q in range(first[j], first[j + 1]))
+            for j in range(start, stop)
+        ]
 
     return block_of
 

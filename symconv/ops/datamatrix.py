@@ -58,23 +58,27 @@ def data_times_by_rows(
     return lambda block: data_times(rows[block.start : block.stop], w, flip)
 
 
-def data_transpose_times(rows: list[list[Expr]], g: Sequence[Expr]) -> list[Expr]:
-    """``X^T * g``: column ``k`` of X against ``g`` (the weight gradient's closed form).
+def data_transpose_times(
+    rows: list[list[Expr]], g: Sequence[Expr], start: int = 0, stop: int | None = None
+) -> list[Expr]:
+    """``X^T * g``: column ``k`` of X against ``g`` (the weight gradient's closed form),
+    for the columns ``start`` to ``stop - 1`` (all by default).
 
     Read row by row and gathered per column, skipping structural zeros: a row's
     products lie next to one another in memory, and walking every row once per column
     instead measured 1.7x slower per term at m = 4096 than at 1024.
     """
     width = len(rows[0]) if rows else 0
-    columns: list[list[Expr]] = [[] for _ in range(width)]
+    stop = width if stop is None else stop
+    columns: list[list[Expr]] = [[] for _ in range(start, stop)]
     zero = S.Zero
     for i, row in enumerate(rows):
         g_i = g[i]
         if g_i is zero:
             continue
-        for k, x_value in enumerate(row):
+        for column, x_value in zip(columns, row[start:stop]):
             if x_value is not zero:
-                columns[k].append(pair_product(x_value, g_i))
+                column.append(pair_product(x_value, g_i))
     return [total(column) for column in columns]
 
 

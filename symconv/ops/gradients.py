@@ -21,6 +21,7 @@ Matrix([[g0*w0, g0*w1 + g1*w0, g0*w2 + g1*w1, g1*w2]])
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -110,6 +111,90 @@ def derive_gradients(
         grad_x = [e.xreplace(back) for e in grad_x]
         grad_w = [e.xreplace(back) for e in grad_w]
     return GradientDerivation(settings, x, w, g, x_slots, w_slots, grad_x, grad_w)
+
+
+class LossGradients:
+    """``dL/dw`` and ``dL/dx`` of ``L = sum_i g_i y_i`` differentiated a block of weights
+    or inputs at a time, term by term, as :func:`derive_gradients` does for all at once.
+
+    A weight's derivative reads only the loss terms that hold it (the other terms are
+    free of it), so differentiating the terms of a block of weights gives exactly those
+    weights' gradients; likewise for inputs. Which terms hold which symbol is read once
+    from the expanded loss, as ints (8 bytes a term): a big layer's gradients hold as
+    many products as its outputs, and a caller that checks them a block at a time never
+    holds them all.
+
+    >>> from symconv.layout.axis import conv_settings
+    >>> from symconv import symbolic_vector
+    >>> x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
+    >>> loss = LossGradients(list(x), list(w), list(g), conv_settings(3, 4))
+    >>> loss.weights(1, 3), loss.inputs(0, 2)
+    ([g0*x1 + g1*x2, g0*x2 + g1*x3], [g0*w0, g0*w1 + g1*w0])
+    """
+
+    def __init__(self, x: list[Expr], w: list[Expr], g: list[Expr], settings: Layout) -> None:
+        self.x_slots, x_back = slots(x, "x")
+        self.w_slots, w_back = slots(w, "w")
+        check_upstream(
+            Matrix(g),
+            settings,
+            set(self.x_slots) | set(self.w_slots) | set().union(*(e.free_symbols for e in x + w)),
+        )
+        self.g, self.back = g, {**x_back, **w_back}
+        self.whole: GradientDerivation | None = None
+        if set(self.x_slots) & set(self.w_slots):
+            # A symbol both an input and a weight: its derivative reads the terms of both
+            # roles, as one index of the whole loss gives it.
+            self.whole = derive_gradients(x, w, g, settings)
+            return
+        inputs, weights = len(x), len(w)
+        # Term (i, k, j) filed under weight k as i * inputs + j, under input j as
+        # i * weights + k: in output order within each, as loss_terms lists them.
+        self.by_weight = [array("q") for _ in range(weights)]
+        self.by_input = [array("q") for _ in range(inputs)]
+        for i in range(settings.output_length):
+            if g[i] is S.Zero:
+                continue
+            for k, j in settings.taps(i):
+                self.by_weight[k].append(i * inputs + j)
+                self.by_input[j].append(i * weights + k)
+
+    def terms_of_weights(self, start: int, stop: int) -> int:
+        """How many loss terms hold weights ``start`` to ``stop - 1``."""
+        if self.whole is not None:
+            return 0
+        return sum(map(len, self.by_weight[start:stop]))
+
+    def weights(self, start: int, stop: int) -> list[Expr]:
+        """``dL/dw_k`` for k from ``start`` to ``stop - 1``."""
+        if self.whole is not None:
+            return self.whole.grad_w[start:stop]
+        g, w, x = self.g, self.w_slots, self.x_slots
+        inputs = len(x)
+        terms = [
+            (g[code // inputs], w[k], x[code % inputs])
+            for k in range(start, stop)
+            for code in self.by_weight[k]
+        ]
+        return self.put_back(TermIndex(terms).gradients(w[start:stop]))
+
+    def inputs(self, start: int, stop: int) -> list[Expr]:
+        """``dL/dx_j`` for j from ``start`` to ``stop - 1``."""
+        if self.whole is not None:
+            return self.whole.grad_x[start:stop]
+        g, w, x = self.g, self.w_slots, self.x_slots
+        weights = len(w)
+        terms = [
+            (g[code // weights], w[code % weights], x[j])
+            for j in range(start, stop)
+            for code in self.by_input[j]
+        ]
+        return self.put_back(TermIndex(terms).gradients(x[start:stop]))
+
+    def put_back(self, found: list[Expr]) -> list[Expr]:
+        if not self.back:
+            return found
+        return [e.xreplace(self.back) for e in found]
 
 
 def conv1d_grads(

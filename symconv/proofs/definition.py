@@ -18,13 +18,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sympy import Expr
 
 from symconv.proofs.proof import Step
 from symconv.proofs.references import (
+    GradientTriples,
     Pairs,
     agreement,
     gradient_pairs,
@@ -124,7 +125,7 @@ def layer_pairs(
 
 
 def gradient_definition_steps(
-    forward: Sequence[Pairs],
+    forward: Sequence[Pairs] | Callable[[], Sequence[Pairs]],
     grad_w: Sequence[Expr],
     grad_x: Sequence[Expr],
     x: Sequence[Expr],
@@ -133,10 +134,23 @@ def gradient_definition_steps(
     *,
     weight_labels: Sequence[Any] | None = None,
     input_labels: Sequence[Any] | None = None,
+    triples: GradientTriples | None = None,
 ) -> list[Step]:
     """``dL/dw`` and ``dL/dx`` of ``L = sum_i g_i z_i`` against the definition's pairs:
-    the literal loss, differentiated by reading which products hold each symbol."""
-    if gradients_agree(forward, grad_w, grad_x, x, w, g):
+    the literal loss, differentiated by reading which products hold each symbol.
+
+    ``forward`` is the pairs, or a function giving them when they are needed; ``triples``
+    is the fast comparison already fed the gradients by a caller that built them a block
+    at a time (then the gradients are read again only if it fails)."""
+
+    def pairs() -> Sequence[Pairs]:
+        return forward() if callable(forward) else forward
+
+    if triples is None:
+        agreed = gradients_agree(pairs(), grad_w, grad_x, x, w, g)
+    else:
+        agreed = triples.agree()
+    if agreed:
         return [
             Step(
                 name=name,
@@ -152,7 +166,7 @@ def gradient_definition_steps(
                 (INPUT_NAME, INPUT_LAW, grad_x, input_labels),
             )
         ]
-    by_weight, by_input = gradient_pairs(forward, len(x), len(w))
+    by_weight, by_input = gradient_pairs(pairs(), len(x), len(w))
     return [
         definition_step(
             grad_w,

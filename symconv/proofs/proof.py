@@ -25,14 +25,14 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from sympy import Expr
 
-from symconv.core.engine import same
+from symconv.core.engine import in_session, same
 from symconv.proofs.law import Law
 
 #: What kind of claim a step makes, read by printers instead of its name or details:
@@ -40,6 +40,166 @@ from symconv.proofs.law import Law
 #: ``before = after`` carried out by a rule; a spot check of a general claim at sizes.
 StepKind = Literal["entries", "structure", "rewrite", "spot check"]
 KINDS: tuple[str, ...] = ("entries", "structure", "rewrite", "spot check")
+
+
+class Rebuilt(Sequence[Expr]):
+    """A side of a claim too big to keep, built again a block of entries at a time when
+    read: ``build(a, b)`` gives entries ``a`` to ``b - 1``.
+
+    A big layer's gradients hold as many products as its outputs; a proof that kept them
+    all would hold the layer several times over. It keeps its verdict and, for each side,
+    how to build it; a reader asking for four entries builds four.
+
+    >>> from sympy import Symbol
+    >>> side = Rebuilt(5, lambda a, b: [Symbol(f"v{n}") for n in range(a, b)])
+    >>> len(side), side[1], side[-1], side[1:3], list(side) == [side[n] for n in range(5)]
+    (5, v1, v4, [v1, v2], True)
+    """
+
+    __slots__ = ("length", "build")
+
+    #: Entries built together when the whole side is read.
+    BLOCK = 64
+
+    def __init__(self, length: int, build: Callable[[int, int], list[Expr]]) -> None:
+        self.length = length
+        self.build = in_session(build)  # a rebuild shares products within itself
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> Expr: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Expr]: ...
+
+    def __getitem__(self, index: int | slice) -> Expr | list[Expr]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.length)
+            if step != 1:
+                return [self[n] for n in range(start, stop, step)]
+            return self.build(start, stop) if start < stop else []
+        if not isinstance(index, int):
+            raise TypeError(f"entry index must be an int or a slice, got {index!r}")
+        n = index + self.length if index < 0 else index
+        if not 0 <= n < self.length:
+            raise IndexError(f"entry {index} is beyond the {self.length} entries")
+        return self.build(n, n + 1)[0]
+
+    def block(self, start: int, stop: int) -> list[Expr]:
+        """Entries ``start`` to ``stop - 1``."""
+        return self.build(start, stop)
+
+    def __iter__(self) -> Iterator[Expr]:
+        for start in range(0, self.length, self.BLOCK):
+            yield from self.build(start, min(start + self.BLOCK, self.length))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == self.length and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rebuilt({self.length} entries)"
+
+
+def block_of(side: Sequence[Expr], start: int, stop: int) -> list[Expr]:
+    """Entries ``start`` to ``stop - 1`` of a side, a :class:`Rebuilt` one built for it."""
+    if isinstance(side, Rebuilt):
+        return side.block(start, stop)
+    return list(side[start:stop])
+
+
+class Tally:
+    """One entries claim checked a block at a time: the first difference (by position),
+    the methods used, the number of entries.
+
+    Blocks may come in any order; the difference kept is the one at the least position,
+    so the step reads as :func:`check` over the whole sides would.
+
+    >>> from sympy import symbols
+    >>> a, b = symbols("a b")
+    >>> tally = Tally()
+    >>> tally.add(2, [a, b], [a, a], [(2,), (3,)])
+    >>> tally.add(0, [a, b], [a, b], [(0,), (1,)])
+    >>> tally.mismatch, tally.method, tally.entries
+    (((3,), b, a), 'expand + identical', 4)
+    """
+
+    __slots__ = ("methods", "mismatch", "position", "entries")
+
+    def __init__(self) -> None:
+        self.methods: set[str] = set()
+        self.mismatch: tuple[Any, Expr | None, Expr | None] | None = None
+        self.position: int | None = None
+        self.entries = 0
+
+    def add(
+        self,
+        start: int | Sequence[int] | Callable[[Any], int],
+        lhs: Sequence[Expr],
+        rhs: Sequence[Expr],
+        labels: Sequence[Any],
+    ) -> None:
+        """Check entries whose sides are ``lhs``, ``rhs`` and names ``labels``, at
+        positions ``start, start + 1, ...``, or at the given positions (ascending), or
+        where ``start(label)`` puts them (asked only of a difference)."""
+        if len(lhs) != len(rhs):
+            raise ValueError(f"a block of {len(lhs)} entries against {len(rhs)}")
+        self.entries += len(lhs)
+        if callable(start):
+            where = start
+            for n, (a, b) in enumerate(zip(lhs, rhs)):
+                ok, how = same(a, b)
+                self.methods.add(how)
+                if not ok:
+                    label = labels[n]
+                    position = where(label)
+                    if self.position is None or position < self.position:
+                        self.position, self.mismatch = position, (label, a, b)
+                    return
+            return
+        positions = range(start, start + len(lhs)) if isinstance(start, int) else start
+        for n, (position, a, b) in enumerate(zip(positions, lhs, rhs)):
+            if self.position is not None and position >= self.position:
+                return  # a difference before this one is already known
+            ok, how = same(a, b)
+            self.methods.add(how)
+            if not ok:
+                label = labels[n] if n < len(labels) else position
+                self.position, self.mismatch = position, (label, a, b)
+                return
+
+    @property
+    def method(self) -> str:
+        return " + ".join(sorted(self.methods)) if self.methods else "identical"
+
+    def step(
+        self,
+        name: str,
+        lhs: Sequence[Expr],
+        rhs: Sequence[Expr],
+        *,
+        law: str = "",
+        labels: Sequence[Any] = (),
+        details: Mapping[str, Any] | None = None,
+    ) -> Step:
+        """The step of the claim, with the sides it shows (kept, or :class:`Rebuilt`)."""
+        return Step(
+            name=Law(name),
+            lhs=lhs,
+            rhs=rhs,
+            holds=self.mismatch is None,
+            method=self.method,
+            kind="entries",
+            law=Law(law),
+            labels=labels,  # type: ignore[arg-type]  # kept as given: an EntryList stays compact
+            mismatch=self.mismatch,
+            details=frozen_details(details),
+        )
 
 
 def frozen_details(details: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -58,8 +218,8 @@ class Step:
     """
 
     name: str  # a Law after construction
-    lhs: tuple[Expr, ...] = ()
-    rhs: tuple[Expr, ...] = ()
+    lhs: Sequence[Expr] = ()  # a tuple, or a Rebuilt side for a big layer
+    rhs: Sequence[Expr] = ()
     holds: bool
     method: str
     kind: StepKind = "entries"
@@ -73,8 +233,10 @@ class Step:
             raise ValueError(f"step kind {self.kind!r} is not one of {KINDS}")
         object.__setattr__(self, "name", Law(self.name))
         object.__setattr__(self, "law", Law(self.law))
-        object.__setattr__(self, "lhs", tuple(self.lhs))
-        object.__setattr__(self, "rhs", tuple(self.rhs))
+        for side in ("lhs", "rhs"):
+            value = getattr(self, side)
+            if not isinstance(value, Rebuilt):
+                object.__setattr__(self, side, tuple(value))
         if not isinstance(self.details, MappingProxyType):
             object.__setattr__(self, "details", frozen_details(self.details))
 
@@ -85,6 +247,10 @@ class Step:
     def identical_sides(self) -> bool:
         """Every entry's two sides are the same object: the step shows one result, and
         the law that gives it, rather than ``a = a``."""
+        if isinstance(self.lhs, Rebuilt) or isinstance(self.rhs, Rebuilt):
+            # Decided when checked ("identical" is equal structure, entry by entry):
+            # reading the sides again would build them all.
+            return bool(self.lhs) and self.holds and self.method == "identical"
         return (
             bool(self.lhs)
             and len(self.lhs) == len(self.rhs)
@@ -123,36 +289,18 @@ def check(
     """
     left, right = tuple(lhs), tuple(rhs)
     names = tuple(labels) if labels is not None else tuple(range(len(left)))
-    methods: set[str] = set()
-    mismatch: tuple[Any, Expr | None, Expr | None] | None = None
+    tally = Tally()
     if len(left) != len(right):
         where = min(len(left), len(right))
-        mismatch = (
+        tally.methods.add("length")
+        tally.mismatch = (
             f"length {len(left)} != {len(right)}",
             left[where] if where < len(left) else None,
             right[where] if where < len(right) else None,
         )
-        methods.add("length")
     else:
-        for position, (a, b) in enumerate(zip(left, right)):
-            ok, how = same(a, b)
-            methods.add(how)
-            if not ok:
-                mismatch = (names[position] if position < len(names) else position, a, b)
-                break
-    method = " + ".join(sorted(methods)) if methods else "identical"
-    return Step(
-        name=Law(name),
-        lhs=left,
-        rhs=right,
-        holds=mismatch is None,
-        method=method,
-        kind="entries",
-        law=Law(law),
-        labels=names,
-        mismatch=mismatch,
-        details=frozen_details(details),
-    )
+        tally.add(0, left, right, names)
+    return tally.step(name, left, right, law=law, labels=names, details=details)
 
 
 def observe(

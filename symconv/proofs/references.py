@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice, repeat
 from math import prod
 from operator import attrgetter, eq
@@ -440,45 +441,112 @@ def gradients_agree(
     the definition (output i multiplies x_j by w_k) are exactly those read off the
     derived gradients, ``g_i x_j`` in ``dL/dw_k`` and ``g_i w_k`` in ``dL/dx_j``, each
     once. False sends the caller to the entry-by-entry comparison, which names the first
-    entry that differs.
+    entry that differs. (:class:`GradientTriples`, fed all at once.)
+    """
+    triples = GradientTriples(forward, x, w, g)
+    triples.weights(0, grad_w)
+    triples.inputs(0, grad_x)
+    return triples.agree()
+
+
+class GradientTriples:
+    """:func:`gradients_agree` fed a block of gradients at a time, so a caller that
+    builds them in blocks never holds them all: only ints are kept.
 
     Each triple is one int, ``(i * len(x) + j) * len(w) + k``, and each side a sorted
     array of them: the comparison's own memory at (4096, 64) is 16.6 MB, where sets of
-    tuples took 48.5 MB (measured with tracemalloc), more than any other moment of the
-    derivation then.
+    tuples took 48.5 MB (measured with tracemalloc). The definition's pairs are read once,
+    here, and not kept.
+
+    >>> from symconv import conv1d_grads, symbolic_vector
+    >>> x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
+    >>> gx, gw = conv1d_grads(x, w, g)
+    >>> _, pairs = literal_pairs((4,), (3,), stride=(1,), padding=(0,), dilation=(1,), flip=False)
+    >>> triples = GradientTriples(pairs, list(x), list(w), list(g))
+    >>> triples.weights(1, list(gw)[1:]); triples.weights(0, list(gw)[:1])
+    >>> triples.inputs(0, list(gx)); triples.agree()
+    True
     """
-    g_index, x_index, w_index = distinct_symbols(g), distinct_symbols(x), distinct_symbols(w)
-    if g_index is None or x_index is None or w_index is None:
-        return False
-    if set(g_index) & (set(x_index) | set(w_index)) or set(x_index) & set(w_index):
-        return False
-    inputs, weights = len(x), len(w)
-    if len(forward) * inputs * weights >= 2**63:
-        return False  # codes beyond int64: compare entry by entry
-    expected = sorted_codes(
-        (i * inputs + j) * weights + k for i, pairs in enumerate(forward) for j, k in pairs
-    )
-    if any(map(eq, expected, islice(expected, 1, None))):
-        return False  # a pair read twice (a padding mode): compare entry by entry
 
-    def weight_code(i: int, j: int, k: int) -> int:
-        return (i * inputs + j) * weights + k
+    def __init__(
+        self, forward: Sequence[Pairs], x: Sequence[Expr], w: Sequence[Expr], g: Sequence[Expr]
+    ) -> None:
+        self.expected: array[int] | None = None
+        g_index, x_index, w_index = distinct_symbols(g), distinct_symbols(x), distinct_symbols(w)
+        if g_index is None or x_index is None or w_index is None:
+            return
+        if set(g_index) & (set(x_index) | set(w_index)) or set(x_index) & set(w_index):
+            return
+        self.g_index, self.x_index, self.w_index = g_index, x_index, w_index
+        inputs, weights = self.inputs_count, self.weights_count = len(x), len(w)
+        if len(forward) * inputs * weights >= 2**63:
+            return  # codes beyond int64: compare entry by entry
+        # Output i's codes lie between i * inputs * weights and the next output's, so the
+        # outputs' codes, each output's sorted, are all sorted: no list of all of them.
+        expected = array("q")
+        for i, pairs in enumerate(forward):
+            base = i * inputs
+            expected.extend(sorted((base + j) * weights + k for j, k in pairs))
+        if any(map(eq, expected, islice(expected, 1, None))):
+            return  # a pair read twice (a padding mode): compare entry by entry
+        self.expected = expected
+        # Which expected triples each side has read: a triple read twice, or one not
+        # expected, fails at once; all read, the sides are the definition's.
+        self.seen = {"w": bytearray(len(expected)), "x": bytearray(len(expected))}
+        self.counts = {"w": 0, "x": 0}
 
-    def input_code(i: int, k: int, j: int) -> int:
-        return (i * inputs + j) * weights + k
+    def weights(self, start: int, values: Sequence[Expr]) -> None:
+        """Read ``dL/dw_k`` for k from ``start`` on."""
+        if self.expected is None:
+            return
+        inputs, weights = self.inputs_count, self.weights_count
 
-    for entries, inner, code in ((grad_w, x_index, weight_code), (grad_x, w_index, input_code)):
-        found = array("q")
-        for n, value in enumerate(entries):
-            read = symbol_indices(value, g_index, inner)
+        def code(i: int, j: int, k: int) -> int:
+            return (i * inputs + j) * weights + k
+
+        self.read(values, start, self.x_index, code, "w")
+
+    def inputs(self, start: int, values: Sequence[Expr]) -> None:
+        """Read ``dL/dx_j`` for j from ``start`` on."""
+        if self.expected is None:
+            return
+        inputs, weights = self.inputs_count, self.weights_count
+
+        def code(i: int, k: int, j: int) -> int:
+            return (i * inputs + j) * weights + k
+
+        self.read(values, start, self.w_index, code, "x")
+
+    def read(
+        self,
+        values: Sequence[Expr],
+        start: int,
+        inner: dict[Expr, int],
+        code: Callable[[int, int, int], int],
+        side: str,
+    ) -> None:
+        expected, seen = self.expected, self.seen[side]
+        assert expected is not None
+        size = len(expected)
+        for n, value in enumerate(values, start):
+            read = symbol_indices(value, self.g_index, inner)
             if read is None:
-                return False
-            found.extend(map(code, read[0], read[1], repeat(n)))
-        if sorted_codes(found) != expected:
-            return False
-    return True
+                self.expected = None  # not a sum of g_i * symbol: entry by entry
+                return
+            for c in map(code, read[0], read[1], repeat(n)):
+                p = bisect_left(expected, c)
+                if p == size or expected[p] != c or seen[p]:
+                    self.expected = None  # a triple not expected, or read twice
+                    return
+                seen[p] = 1
+            self.counts[side] += len(read[0])
 
-
-def sorted_codes(codes: Iterable[int]) -> array[int]:
-    """The ints in ascending order, as an array (8 bytes each)."""
-    return array("q", sorted(codes))
+    def agree(self) -> bool:
+        """Every triple read, each once, and no other: False when they differ or could
+        not be read (then compare entry by entry)."""
+        expected = self.expected
+        return (
+            expected is not None
+            and self.counts["w"] == len(expected)
+            and self.counts["x"] == len(expected)
+        )

@@ -31,17 +31,32 @@ from itertools import islice, repeat
 from operator import is_, le
 from typing import Any, TypeVar, cast
 
-from sympy import Add, Expr, Matrix, Mul, S, Symbol
+from sympy import Add, Dummy, Expr, Matrix, Mul, S, Symbol
 
-from symconv.core.engine import TermIndex, in_session, minus_scaled, pair_product, total
+from symconv.core.engine import (
+    TermIndex,
+    forget_built,
+    in_session,
+    minus_scaled,
+    pair_product,
+    total,
+)
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout
-from symconv.ops.banded import BandedMatrix, Entry, EntrySequence, TieMap, band_from_settings
+from symconv.ops.banded import (
+    BandedMatrix,
+    Entry,
+    EntrySequence,
+    TieMap,
+    band_from_settings,
+    band_transposed_times,
+)
 from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
-from symconv.ops.gradients import derive_gradients
+from symconv.ops.gradients import LossGradients
 from symconv.ops.sliding import settings_for
 from symconv.proofs.definition import as_requested, gradient_definition_steps, layer_pairs
-from symconv.proofs.proof import Proof, Step, check, observe
+from symconv.proofs.proof import Proof, Rebuilt, Step, Tally, block_of, check, observe
+from symconv.proofs.references import GradientTriples
 
 #: Above this many entries the untied matrix U is checked on the band and one structural
 #: zero beside it per row, not on every entry (the dense U has L_out * L of them).
@@ -202,16 +217,21 @@ def untied_entries(t: BandedMatrix) -> EntryList:
     if rows * cols <= DENSE_UNTIE_LIMIT:
         return EntryList(((i, j) for i in range(rows) for j in range(cols)), cols)
 
+    def row_columns() -> Iterator[Sequence[int]]:
+        if isinstance(t.ties, TieMap):  # the band's own arrays: no (column, weight) pairs
+            return (columns for columns, _ in t.ties.row_arrays())
+        return ([j for j, _ in row] for row in t.rows())
+
     def chosen() -> Iterator[Entry]:
-        for i, row in enumerate(t.rows()):  # columns ascending: the entries come out sorted
+        for i, row in enumerate(row_columns()):  # columns ascending: entries come sorted
             if not row:
                 continue
-            if row[0][0] > 0:
-                yield (i, row[0][0] - 1)
+            if row[0] > 0:
+                yield (i, row[0] - 1)
             # A folded entry (a padding mode) holds several weights: list its column once.
-            yield from ((i, j) for j in dict.fromkeys(j for j, _ in row))
-            if row[-1][0] + 1 < cols:
-                yield (i, row[-1][0] + 1)
+            yield from ((i, j) for j in dict.fromkeys(row))
+            if row[-1] + 1 < cols:
+                yield (i, row[-1] + 1)
 
     return EntryList(chosen(), cols)
 
@@ -225,7 +245,7 @@ def untied_gradients(
 
 
 def untied_gradient_values(
-    x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry]
+    x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry], prefix: str | None = None
 ) -> list[Expr]:
     """``dL/du_ij`` for each entry, in the order of ``entries``.
 
@@ -241,11 +261,19 @@ def untied_gradient_values(
     block, not once per entry of U, measured 2.9 s -> 1.8 s for the 174,634 entries of
     a 128x128 image's 3x3 layer.
     """
-    prefix = untied_prefix(x, g)
+    if prefix is None:  # a caller differentiating many blocks finds it once
+        prefix = untied_prefix(x, g)
     blocks: Iterable[tuple[Sequence[int], list[Entry]]]
     if isinstance(entries, EntryList):
-        # Row-major already: a block of rows is one run of positions, read as a slice.
-        bounds = [a for _, a, _ in entries.rows()][::UNTIE_BLOCK] + [len(entries)]
+        # Row-major already: a block of rows is one run of positions, read as a slice. A
+        # block gathers whole rows until it holds UNTIE_TERMS entries, so narrow rows (a
+        # few weights' tie sets) make no more indexes than full ones.
+        bounds = [0]
+        for _, _, stop in entries.rows():
+            if stop - bounds[-1] >= UNTIE_TERMS:
+                bounds.append(stop)
+        if bounds[-1] != len(entries):
+            bounds.append(len(entries))
         blocks = ((range(a, b), entries[a:b]) for a, b in zip(bounds, bounds[1:]))
     else:
         by_row: dict[int, list[int]] = {}
@@ -271,8 +299,12 @@ def untied_gradient_values(
     return found  # type: ignore[return-value]  # every position is in one run
 
 
-#: Rows of U indexed together by :func:`untied_gradients`.
+#: Rows of U indexed together by :func:`untied_gradients` (for rows of full width).
 UNTIE_BLOCK = 32
+
+#: Entries of U indexed together by :func:`untied_gradients`: rows are gathered into a
+#: block until it holds this many (32 rows of a 64-tap band, measured best for it).
+UNTIE_TERMS = 2048
 
 
 Value = TypeVar("Value")
@@ -338,23 +370,6 @@ def tie_sums_check(
         labels=[(k,) for k in range(len(grad_w))],
         details={"tie sets": tie_sets},
     )
-
-
-def sums_over_ties(count: int, values: Sequence[Expr], ties: Sequence[int | None]) -> list[Expr]:
-    """For each weight k, the sum of ``values[p]`` over the positions p whose entry holds
-    it (``ties[p] == k``): :func:`tie_summation_step`'s sums, for entries that cover the
-    band, each holding one weight (no folded entry), read in the entries' order.
-
-    >>> from sympy import symbols
-    >>> a, b, c = symbols("a b c")
-    >>> sums_over_ties(2, [a, b, c], [0, None, 0])
-    [a + c, 0]
-    """
-    parts: list[list[Expr]] = [[] for _ in range(count)]
-    for value, k in zip(values, ties):
-        if k is not None:
-            parts[k].append(value)
-    return [total(p) for p in parts]
 
 
 def update_step(
@@ -442,6 +457,74 @@ def check_over_entries(
     return dataclasses.replace(step, labels=cast(Any, entries), mismatch=mismatch)
 
 
+#: About this many loss terms are differentiated and checked together: a block of
+#: weights (or of inputs) whose gradients hold about this many products.
+BLOCK_TERMS = 1 << 15
+
+#: Up to this many entries in the band a proof keeps the sides of its gradient claims;
+#: beyond, it keeps how to build them again (:class:`~symconv.proofs.proof.Rebuilt`).
+KEPT_BAND = 1 << 16
+
+
+def spans(count: int, per_block: int) -> list[tuple[int, int]]:
+    """``[(0, n), (n, 2n), ...]`` covering ``range(count)``, n = ``per_block`` (at least 1)."""
+    n = max(1, per_block)
+    return [(a, min(a + n, count)) for a in range(0, count, n)]
+
+
+def untied_products(x: Sequence[Expr], g: Sequence[Expr], entries: Iterable[Entry]) -> list[Expr]:
+    """``g_i x_j`` for each entry ``(i, j)``: the fully connected layer's gradient, read
+    off its law (0 where the upstream is 0)."""
+    return [pair_product(g[i], x[j]) if g[i] is not S.Zero else S.Zero for i, j in entries]
+
+
+class UntiedRows:
+    """``dL/du_ij`` of the untied entries, differentiated one row at a time on request
+    (the last row kept): for the claims that read a few entries up to the first that
+    breaks a pattern."""
+
+    def __init__(
+        self, x: Sequence[Expr], g: Sequence[Expr], entries: EntryList, prefix: str
+    ) -> None:
+        self.x, self.g, self.entries, self.prefix = x, g, entries, prefix
+        self.row = -1
+        self.values: dict[Entry, Expr] = {}
+
+    def __getitem__(self, entry: Entry) -> Expr:
+        i = entry[0]
+        if i != self.row:
+            keys, width = self.entries.keys, self.entries.width
+            start = bisect_left(keys, i * width)
+            row = self.entries[start : bisect_left(keys, (i + 1) * width, start)]
+            values = untied_gradient_values(self.x, self.g, row, self.prefix)
+            self.row, self.values = i, dict(zip(row, values))
+        return self.values[entry]
+
+
+class TieSums:
+    """For a block of weights, the untied entries of their tie sets, ``dL/du`` at each
+    (differentiated), and the sum over each tie set."""
+
+    def __init__(
+        self, x: Sequence[Expr], g: Sequence[Expr], tie_sets: Mapping[int, Sequence[Entry]]
+    ) -> None:
+        self.x, self.g, self.tie_sets = x, g, tie_sets
+        self.prefix = untied_prefix(x, g)
+
+    def block(self, start: int, stop: int) -> tuple[list[Entry], list[Expr], list[Expr]]:
+        sets = [self.tie_sets.get(k, ()) for k in range(start, stop)]
+        # A folded entry (a padding mode) holds several weights: differentiate it once.
+        union = sorted(set().union(*sets))
+        width = 1 + max((j for _, j in union), default=0)
+        values = untied_gradient_values(self.x, self.g, EntryList(union, width), self.prefix)
+        value_of = dict(zip(union, values))
+        sums = [total([value_of[e] for e in entries]) for entries in sets]
+        return union, values, sums
+
+    def sums(self, start: int, stop: int) -> list[Expr]:
+        return self.block(start, stop)[2]
+
+
 def tied_weight_steps(
     x: list[Expr],
     w: list[Expr],
@@ -461,70 +544,168 @@ def tied_weight_steps(
     ),
     show_loss: bool = False,
     weight_name: str = r"weight gradient is $X^{\top} g$",
+    triples: GradientTriples | None = None,
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
+
+    The gradients may be lists or :class:`~symconv.proofs.proof.Rebuilt` sides; either
+    way they are read, checked and let go a block of weights (then of inputs) at a time,
+    with every claim that reads them, so a big layer's proof never holds a whole
+    gradient. ``triples``, when given, is fed each block for the comparison with the
+    literal definition. Past :data:`KEPT_BAND` entries the steps keep their verdicts and
+    how to build their sides, not the sides.
 
     Claims about the updated matrix are checked per weight over an identical tie map
     (``T(w')`` stores one expression per weight), not per entry of the band.
     """
     t = band_from_settings(w, settings)
+    keep = t.nnz <= KEPT_BAND
+    terms_per_weight = max(1, t.nnz // max(1, len(w)))
+    terms_per_input = max(1, t.nnz // max(1, len(x)))
+    eta = Symbol("eta")
+    # The untied entries, their tie indices and the tie sets are kept in arrays and views
+    # (EntryList, BandedMatrix.tie_set_view): as tuples and dicts they were most of a big
+    # proof's memory (2.6 M small objects at (4096, 64)).
+    entries = untied_entries(t)
+    ties = t.tie_indices(entries)
+    tie_sets = t.tie_set_view()
+    tie_sums = TieSums(x, g, tie_sets)
+
+    def updated(start: int, stop: int) -> list[Expr]:
+        """``w'_k = w_k - eta dL/dw_k``, the step on the kernel."""
+        return [
+            minus_scaled(w[k], eta, g_k)
+            for k, g_k in zip(range(start, stop), block_of(grad_w, start, stop))
+        ]
+
+    def projected(start: int, stop: int, sums: Sequence[Expr] | None = None) -> list[Expr]:
+        """``T(w)``'s weight less ``eta`` times the sum of ``dL/dU`` over its tie set."""
+        if sums is None:
+            sums = tie_sums.sums(start, stop)
+        return [minus_scaled(t.weights[k], eta, s) for k, s in zip(range(start, stop), sums)]
+
+    weight_tally, input_tally, untied_tally, sum_tally, step_tally = (
+        Tally(),
+        Tally(),
+        Tally(),
+        Tally(),
+        Tally(),
+    )
+    kept: dict[str, list[Expr]] = {name: [] for name in ("gw", "cw", "sums", "new", "proj")}
+    untied_kept: list[Expr | None] = [None] * (len(entries) if keep else 0)
+    for a, b in spans(len(w), BLOCK_TERMS // terms_per_weight):
+        labels = weight_labels[a:b]
+        gw, cw = block_of(grad_w, a, b), block_of(closed_w, a, b)
+        weight_tally.add(a, gw, cw, labels)
+        union, values, sums = tie_sums.block(a, b)
+        untied_tally.add(entries.index, values, untied_products(x, g, union), union)
+        sum_tally.add(a, gw, sums, labels)
+        new = [minus_scaled(w[k], eta, g_k) for k, g_k in zip(range(a, b), gw)]
+        proj = projected(a, b, sums)
+        step_tally.add(a, new, proj, labels)
+        if triples is not None:
+            triples.weights(a, gw)
+        if keep:
+            for name, part in zip(kept, (gw, cw, sums, new, proj)):
+                kept[name] += part
+            for e, value in zip(union, values):
+                untied_kept[entries.index(e)] = value
+        del gw, cw, union, values, sums, new, proj
+        if not keep:
+            forget_built()  # the block's products go with it (kept: shared on)
+    off_band = [p for p, tie in enumerate(ties) if tie is None]
+    for a, b in spans(len(off_band), BLOCK_TERMS):
+        positions = off_band[a:b]
+        zeros = [entries[p] for p in positions]
+        values = untied_gradient_values(x, g, zeros, tie_sums.prefix)
+        untied_tally.add(positions, values, untied_products(x, g, zeros), zeros)
+        if keep:
+            for p, value in zip(positions, values):
+                untied_kept[p] = value
+        else:
+            forget_built()
+
+    transposed: Callable[[int, int], list[Expr]] = band_transposed_times(t, g)
+    kept_x: tuple[list[Expr], list[Expr]] = ([], [])
+    for a, b in spans(len(x), BLOCK_TERMS // terms_per_input):
+        gx, tx = block_of(grad_x, a, b), transposed(a, b)
+        input_tally.add(a, gx, tx, input_labels[a:b])
+        if triples is not None:
+            triples.inputs(a, gx)
+        if keep:
+            kept_x[0].extend(gx)
+            kept_x[1].extend(tx)
+        else:
+            forget_built()
+        del gx, tx
+    del transposed
+
+    def side(name: str, count: int, build: Callable[[int, int], list[Expr]]) -> Sequence[Expr]:
+        return kept[name] if keep else Rebuilt(count, build)
+
+    def transposed_block(start: int, stop: int) -> list[Expr]:
+        return band_transposed_times(t, g)(start, stop)
+
+    def untied_block(start: int, stop: int) -> list[Expr]:
+        return untied_gradient_values(x, g, entries[start:stop], tie_sums.prefix)
+
+    def products_block(start: int, stop: int) -> list[Expr]:
+        return untied_products(x, g, entries[start:stop])
+
+    count = len(w)
     steps = [
-        check(
+        weight_tally.step(
             weight_name,
-            grad_w,
-            closed_w,
+            side("gw", count, lambda a, b: block_of(grad_w, a, b)),
+            side("cw", count, lambda a, b: block_of(closed_w, a, b)),
             law=weight_law,
             labels=weight_labels,
             details={"loss": loss_expression(g, t, x) if show_loss else None},
         ),
-        check(
+        input_tally.step(
             r"input gradient is $T^{\top} g$",
-            grad_x,
-            t.rmatvec(g),
+            kept_x[0] if keep else Rebuilt(len(x), lambda a, b: block_of(grad_x, a, b)),
+            kept_x[1] if keep else Rebuilt(len(x), transposed_block),
             law=(
                 r"Law: $\partial L/\partial x_j = \sum_i T_{ij}\, g_i$, so "
                 r"$\partial L/\partial x = T^{\top} g$ (a transposed convolution)"
             ),
             labels=input_labels,
         ),
-    ]
-    # The untied entries, their gradients and the tie sets are kept in arrays and views
-    # (EntryList, EntryValues, BandedMatrix.tie_set_view): as tuples and dicts they were
-    # most of a big proof's memory (2.6 M small objects at (4096, 64)).
-    entries = untied_entries(t)
-    ties = t.tie_indices(entries)
-    untied = untied_gradient_values(x, g, entries)
-    steps.append(
-        check_over_entries(
+        untied_tally.step(
             r"untied gradient is $g_i x_j$",
-            untied,
-            [pair_product(g[i], x[j]) if g[i] is not S.Zero else S.Zero for i, j in entries],
-            entries,
+            cast(list[Expr], untied_kept) if keep else Rebuilt(len(entries), untied_block),
+            untied_products(x, g, entries) if keep else Rebuilt(len(entries), products_block),
             law=(
                 r"Law: with every entry of $T$ untied into a free $u_{ij}$, $z = Ux$ is a fully "
                 r"connected layer and $\partial L/\partial u_{ij} = g_i x_j$"
             ),
+            labels=cast(Any, entries),
             details={
                 "checked entries": len(entries),
                 "dense": len(entries) == t.shape[0] * t.shape[1],
             },
-        )
-    )
-    dl_du = EntryValues(entries, untied)
-    tie_sets = t.tie_set_view()
-    if isinstance(t.ties, TieMap) and not getattr(settings, "folds", False):
-        # Every entry holds one weight and the untied entries cover the band: each tie
-        # set's sum is read off in one pass over them.
-        summation = tie_sums_check(grad_w, sums_over_ties(len(w), untied, ties), tie_sets)
-    else:
-        summation = tie_summation_step(grad_w, dl_du, tie_sets)
-    summation = dataclasses.replace(summation, details={**summation.details, "pattern": t})
-    steps.append(summation)
-    summed = summation.rhs  # sum of dL/du over each tie set, already built for the claim
+        ),
+        sum_tally.step(
+            "tied gradient is the sum over its entries",
+            side("gw", count, lambda a, b: block_of(grad_w, a, b)),
+            side("sums", count, tie_sums.sums),
+            law=(
+                r"Law: the chain rule through $u_{ij} = w_k$; $\partial u_{ij}/\partial w_k$ "
+                r"is $1$ on the tie set $S_k$ (the entries of $T$ holding $w_k$) and $0$ "
+                r"elsewhere, so $\partial L/\partial w_k = \sum_{(i,j) \in S_k} "
+                r"\partial L/\partial u_{ij}$"
+            ),
+            labels=weight_labels,
+            details={"tie sets": tie_sets, "pattern": t},
+        ),
+    ]
 
-    eta = Symbol("eta")
-    rebuilt = tied_update(grad_w, w, eta, settings)
+    # T(w') is built afresh from the new kernel's entries w'_k, held as symbols: the claim
+    # after it checks, weight by weight, that w'_k is w_k - eta dL/dw_k and equals T(w)'s
+    # weight less eta times its tie set's sum.
+    rebuilt = band_from_settings([Dummy(f"w'_{k}") for k in range(count)], settings)
     steps.append(
         observe(
             "zeros stay zero",
@@ -537,10 +718,10 @@ def tied_weight_steps(
         )
     )
     steps.append(
-        check(
+        step_tally.step(
             r"tied step is $T(w) - \eta\, P(\partial L/\partial U)$",
-            list(rebuilt.weights),
-            [minus_scaled(t.weights[k], eta, summed[k]) for k in range(len(w))],
+            side("new", count, updated),
+            side("proj", count, projected),
             law=(
                 r"Law: $T(w') = T(w) - \eta\, P(\partial L/\partial U)$, where $P$ sums "
                 r"$\partial L/\partial U$ over each tie set and is $0$ off the band"
@@ -570,7 +751,10 @@ def tied_weight_steps(
     )
 
     # update_step asks for an entry's value only when it needs it, so the dense and
-    # masked steps cost the entries up to the first one that breaks the pattern.
+    # masked steps cost the entries up to the first one that breaks the pattern; the
+    # untied gradients they read are differentiated a row at a time.
+    dl_du = UntiedRows(x, g, entries, tie_sums.prefix)
+
     def dense(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e]
 
@@ -578,10 +762,9 @@ def tied_weight_steps(
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
     dense_kept = update_step("dense step", t, dense, entries, ties)
-    off_band = ties.count(None)
     # Where every g_i x_j off the band is zero (an upstream the activation zeroed, say),
     # no structural zero can move: there is no contrast to exhibit, and none is claimed.
-    movable = any(dl_du[e] != 0 for e, tie in zip(entries, ties) if tie is None)
+    movable = any(dl_du[entries[p]] != 0 for p in off_band)
     steps.append(
         observe(
             r"dense step $U - \eta\, \partial L/\partial U$ leaves the band",
@@ -592,7 +775,7 @@ def tied_weight_steps(
             ),
             details={
                 "exhibit": dense_kept.mismatch,
-                "structural zeros checked": off_band,
+                "structural zeros checked": len(off_band),
                 "a zero can move": movable,
             },
         )
@@ -673,8 +856,8 @@ class TiedGradients:
     ``L = sum_i g_i z_i`` as it differentiated them (the proof's claims are about these)."""
 
     proof: Proof
-    grad_w: list[Expr]
-    grad_x: list[Expr]
+    grad_w: Sequence[Expr]  # Rebuilt: differentiated again, a block at a time, when read
+    grad_x: Sequence[Expr]
 
 
 @in_session
@@ -694,36 +877,38 @@ def tied_gradients(
     >>> stage.proof.holds, stage.grad_w[0], stage.grad_x[0]
     (True, g0*x0 + g1*x1, g0*w0)
     """
-    xs, ws, gs = x, w, upstream
-    derived = derive_gradients(list(xs), list(ws), list(gs), settings)
-    x_list, g_list = list(xs), list(gs)
-    # Checked first, shown last: the definition's pairs and their codes are freed before
-    # the tied steps build theirs, so the two never add to one peak.
-    definition = gradient_definition_steps(
-        layer_pairs((len(xs),), (len(ws),), dict(request)),
-        derived.grad_w,
-        derived.grad_x,
-        x_list,
-        list(ws),
-        g_list,
-        weight_labels=[(k,) for k in range(len(ws))],
-        input_labels=[(j,) for j in range(len(xs))],
-    )
-
+    x_list, w_list, g_list = list(x), list(w), list(upstream)
+    loss = LossGradients(x_list, w_list, g_list, settings)
     rows = rows_from_settings(x_list, settings)
-    closed_w = data_transpose_times(rows, g_list)
-    if settings.flip:
-        closed_w = closed_w[::-1]  # y = X reverse(w): tap k holds w_{K-1-k}
+    count = len(w_list)
+
+    def weight_gradients(start: int, stop: int) -> list[Expr]:
+        return loss.weights(start, stop)
+
+    def closed_form(start: int, stop: int) -> list[Expr]:
+        # y = X reverse(w) when flipped: tap k holds w_{K-1-k}, so dL/dw reads X^T g
+        # backwards.
+        if not settings.flip:
+            return data_transpose_times(rows, g_list, start, stop)
+        return data_transpose_times(rows, g_list, count - stop, count - start)[::-1]
+
+    grad_w = Rebuilt(count, weight_gradients)
+    grad_x = Rebuilt(len(x_list), loss.inputs)
+    # The definition's pairs are read into int triples first and let go; the gradients
+    # are fed to them a block at a time as the tied steps read them.
+    triples = GradientTriples(
+        layer_pairs((len(x_list),), (count,), dict(request)), x_list, w_list, g_list
+    )
     steps = tied_weight_steps(
         x_list,
-        list(ws),
+        w_list,
         g_list,
         settings,
-        derived.grad_x,
-        derived.grad_w,
-        closed_w,
-        weight_labels=[(k,) for k in range(len(ws))],
-        input_labels=[(j,) for j in range(len(xs))],
+        grad_x,
+        grad_w,
+        Rebuilt(count, closed_form),
+        weight_labels=[(k,) for k in range(count)],
+        input_labels=[(j,) for j in range(len(x_list))],
         weight_law=(
             r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
             r"$\partial L/\partial w'_k = \sum_i g_i\, \tilde x_{\tap}$, the column $k$ of "
@@ -742,6 +927,18 @@ def tied_gradients(
             if settings.flip
             else r"weight gradient is $X^{\top} g$"
         ),
+        triples=triples,
+    )
+    definition = gradient_definition_steps(
+        lambda: layer_pairs((len(x_list),), (count,), dict(request)),
+        grad_w,
+        grad_x,
+        x_list,
+        w_list,
+        g_list,
+        weight_labels=[(k,) for k in range(count)],
+        input_labels=[(j,) for j in range(len(x_list))],
+        triples=triples,
     )
     steps += definition
     proof = Proof(
@@ -758,4 +955,4 @@ def tied_gradients(
             r"$\eta$ is the learning rate",
         ),
     )
-    return TiedGradients(proof, derived.grad_w, derived.grad_x)
+    return TiedGradients(proof, grad_w, grad_x)
