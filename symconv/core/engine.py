@@ -523,24 +523,28 @@ class TermIndex:
         self,
         terms: Iterable[Factors],
         key: Callable[[Symbol], tuple[int, tuple[Any, ...]] | None] = symbol_key,
+        ranking: TermIndex | None = None,
     ) -> None:
+        """``ranking``, an index whose symbols include every plain symbol of these
+        terms, lends its ranks: a caller indexing many blocks of one sum ranks its
+        symbols once (a symbol it lacks makes its terms take the general road)."""
         raw = [tuple(factors) for factors in terms]
         self.key = key
-        by_id = {id(f): f for factors in raw for f in factors if type(f) is Symbol}
-        #: (key, id) of the index's plain symbols in Mul's order.
-        self.ranked = sorted(
-            ((k, i) for i, k in ((i, key(f)) for i, f in by_id.items()) if k is not None),
-            key=itemgetter(0),
-        )
+        self.ranked: list[tuple[tuple[int, tuple[Any, ...]], int]]
         #: id of each plain symbol in the terms -> its rank in Mul's order; equal
         #: symbols (equal keys) share a rank even if they are different objects.
-        self.rank: dict[int, int] = {}
-        count, last = 0, MISSING
-        for k, i in self.ranked:
-            if k != last:
-                count, last = count + 1, k
-            self.rank[i] = count - 1
-        self.rank_count = count
+        self.rank: dict[int, int]
+        self.rank_count: int
+        if ranking is not None:
+            self.ranked, self.rank, self.rank_count = (
+                ranking.ranked,
+                ranking.rank,
+                ranking.rank_count,
+            )
+        else:
+            self.rank_symbols(
+                {id(f): f for factors in raw for f in factors if type(f) is Symbol}, key
+            )
         #: The terms' factors; a product of distinct plain symbols is stored in Mul's
         #: order (so dropping one factor leaves a sorted product) and marked plain.
         self.terms: list[tuple[Expr, ...]] = []
@@ -560,6 +564,25 @@ class TermIndex:
                     factors = tuple(f for _, f in ordered)
             self.terms.append(factors)
             self.plain.append(plain)
+
+    def rank_symbols(
+        self,
+        by_id: dict[int, Symbol],
+        key: Callable[[Symbol], tuple[int, tuple[Any, ...]] | None],
+    ) -> None:
+        """Rank the plain symbols (by id) in Mul's order: ``ranked`` is their (key, id)
+        pairs sorted, ``rank`` each id's place."""
+        self.ranked = sorted(
+            ((k, i) for i, k in ((i, key(f)) for i, f in by_id.items()) if k is not None),
+            key=itemgetter(0),
+        )
+        self.rank = {}
+        count, last = 0, MISSING
+        for k, i in self.ranked:
+            if k != last:
+                count, last = count + 1, k
+            self.rank[i] = count - 1
+        self.rank_count = count
 
     def rank_of(self, symbol: Expr) -> int | None:
         """The rank of a symbol among the index's plain symbols, or None if no plain

@@ -148,6 +148,8 @@ class LossGradients:
             self.whole = derive_gradients(x, w, g, settings)
             return
         inputs, weights = len(x), len(w)
+        # The symbols ranked once in Mul's order, for every block's index to share.
+        self.ranking = TermIndex([(s,) for s in [*g, *self.w_slots, *self.x_slots]])
         # Term (i, k, j) filed under weight k as i * inputs + j, under input j as
         # i * weights + k: in output order within each, as loss_terms lists them.
         self.by_weight = [array("q") for _ in range(weights)]
@@ -176,7 +178,7 @@ class LossGradients:
             for k in range(start, stop)
             for code in self.by_weight[k]
         ]
-        return self.put_back(TermIndex(terms).gradients(w[start:stop]))
+        return self.put_back(TermIndex(terms, ranking=self.ranking).gradients(w[start:stop]))
 
     def inputs(self, start: int, stop: int) -> list[Expr]:
         """``dL/dx_j`` for j from ``start`` to ``stop - 1``."""
@@ -189,7 +191,7 @@ class LossGradients:
             for j in range(start, stop)
             for code in self.by_input[j]
         ]
-        return self.put_back(TermIndex(terms).gradients(x[start:stop]))
+        return self.put_back(TermIndex(terms, ranking=self.ranking).gradients(x[start:stop]))
 
     def put_back(self, found: list[Expr]) -> list[Expr]:
         if not self.back:

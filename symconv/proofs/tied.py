@@ -617,7 +617,7 @@ def tied_weight_steps(
     off_band = [p for p, tie in enumerate(ties) if tie is None]
     for a, b in spans(len(off_band), BLOCK_TERMS):
         positions = off_band[a:b]
-        zeros = [entries[p] for p in positions]
+        zeros = EntryList((entries[p] for p in positions), t.shape[1])
         values = untied_gradient_values(x, g, zeros, tie_sums.prefix)
         untied_tally.add(positions, values, untied_products(x, g, zeros), zeros)
         if keep:
