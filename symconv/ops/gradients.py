@@ -148,8 +148,7 @@ class LossGradients:
             self.whole = derive_gradients(x, w, g, settings)
             return
         inputs, weights = len(x), len(w)
-        # The symbols ranked once in Mul's order, for every block's index to share.
-        self.ranking = TermIndex([(s,) for s in [*g, *self.w_slots, *self.x_slots]])
+        self._ranking: TermIndex | None = None
         # Term (i, k, j) filed under weight k as i * inputs + j, under input j as
         # i * weights + k: in output order within each, as loss_terms lists them.
         self.by_weight = [array("q") for _ in range(weights)]
@@ -160,6 +159,17 @@ class LossGradients:
             for k, j in settings.taps(i):
                 self.by_weight[k].append(i * inputs + j)
                 self.by_input[j].append(i * weights + k)
+
+    @property
+    def ranking(self) -> TermIndex:
+        """The loss's symbols ranked once in Mul's order, for every block's index to
+        share; :meth:`release` lets it go between uses."""
+        if self._ranking is None:
+            self._ranking = TermIndex([(s,) for s in [*self.g, *self.w_slots, *self.x_slots]])
+        return self._ranking
+
+    def release(self) -> None:
+        self._ranking = None
 
     def terms_of_weights(self, start: int, stop: int) -> int:
         """How many loss terms hold weights ``start`` to ``stop - 1``."""

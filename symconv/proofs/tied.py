@@ -244,8 +244,28 @@ def untied_gradients(
     return dict(zip(entries, untied_gradient_values(x, g, entries)))
 
 
+class UntiedNames:
+    """The names of U's entries for one layer, for a caller that differentiates many
+    blocks of them: a prefix no symbol of the layer starts with, a pool of ``size`` entry
+    symbols, and the layer's symbols ranked once with the pool in Mul's order, which
+    every block's index borrows (a block of narrow rows, a few weights' tie sets, holds
+    about as many distinct inputs and upstream entries as terms: ranked per block, they
+    were most of its cost)."""
+
+    def __init__(
+        self, x: Sequence[Expr], g: Sequence[Expr], size: int, prefix: str | None = None
+    ) -> None:
+        self.prefix = untied_prefix(x, g) if prefix is None else prefix
+        self.pool = [untied_symbol(f"{self.prefix}{p}") for p in range(size)]
+        # Without a pool (a caller reading a row at a time) each index ranks its own.
+        self.ranking = TermIndex([(s,) for s in [*g, *x, *self.pool]]) if size else None
+
+
 def untied_gradient_values(
-    x: Sequence[Expr], g: Sequence[Expr], entries: Sequence[Entry], prefix: str | None = None
+    x: Sequence[Expr],
+    g: Sequence[Expr],
+    entries: Sequence[Entry],
+    names: UntiedNames | None = None,
 ) -> list[Expr]:
     """``dL/du_ij`` for each entry, in the order of ``entries``.
 
@@ -261,8 +281,7 @@ def untied_gradient_values(
     block, not once per entry of U, measured 2.9 s -> 1.8 s for the 174,634 entries of
     a 128x128 image's 3x3 layer.
     """
-    if prefix is None:  # a caller differentiating many blocks finds it once
-        prefix = untied_prefix(x, g)
+    prefix = names.prefix if names is not None else untied_prefix(x, g)
     blocks: Iterable[tuple[Sequence[int], list[Entry]]]
     if isinstance(entries, EntryList):
         # Row-major already: a block of rows is one run of positions, read as a slice. A
@@ -288,12 +307,16 @@ def untied_gradient_values(
             )
         )
     found: list[Expr | None] = [None] * len(entries)
-    pool: list[Symbol] = []
+    pool: list[Symbol] = list(names.pool) if names is not None else []
+    ranked = len(pool)  # the pool's symbols the shared ranking holds
     for positions, block in blocks:
         pool += [untied_symbol(f"{prefix}{p}") for p in range(len(pool), len(block))]
         u = pool[: len(block)]
         terms = [(g[i], u_ij, x[j]) for u_ij, (i, j) in zip(u, block) if g[i] is not S.Zero]
-        index = TermIndex(terms)  # the pool's keys are remembered: every block ranks them
+        # The pool's keys are remembered; the shared ranking, when it holds the block's
+        # names, saves ranking the block's symbols again.
+        shared = names.ranking if names is not None and len(block) <= ranked else None
+        index = TermIndex(terms, ranking=shared)
         for p, value in zip(positions, index.gradients(u)):
             found[p] = value
     return found  # type: ignore[return-value]  # every position is in one run
@@ -484,9 +507,9 @@ class UntiedRows:
     breaks a pattern."""
 
     def __init__(
-        self, x: Sequence[Expr], g: Sequence[Expr], entries: EntryList, prefix: str
+        self, x: Sequence[Expr], g: Sequence[Expr], entries: EntryList, names: UntiedNames
     ) -> None:
-        self.x, self.g, self.entries, self.prefix = x, g, entries, prefix
+        self.x, self.g, self.entries, self.names = x, g, entries, names
         self.row = -1
         self.values: dict[Entry, Expr] = {}
 
@@ -496,7 +519,7 @@ class UntiedRows:
             keys, width = self.entries.keys, self.entries.width
             start = bisect_left(keys, i * width)
             row = self.entries[start : bisect_left(keys, (i + 1) * width, start)]
-            values = untied_gradient_values(self.x, self.g, row, self.prefix)
+            values = untied_gradient_values(self.x, self.g, row, self.names)
             self.row, self.values = i, dict(zip(row, values))
         return self.values[entry]
 
@@ -509,14 +532,34 @@ class TieSums:
         self, x: Sequence[Expr], g: Sequence[Expr], tie_sets: Mapping[int, Sequence[Entry]]
     ) -> None:
         self.x, self.g, self.tie_sets = x, g, tie_sets
-        self.prefix = untied_prefix(x, g)
+        self._names: UntiedNames | None = None
+        self._prefix: str | None = None
+
+    @property
+    def names(self) -> UntiedNames:
+        """The entries' names and their ranking, made on first use; :meth:`release`
+        lets them go when a proof is done with its blocks (a rebuilt side makes them
+        again)."""
+        if self._names is None:
+            self._names = UntiedNames(self.x, self.g, UNTIE_TERMS + 64, self._prefix)
+            self._prefix = self._names.prefix
+        return self._names
+
+    @property
+    def prefix(self) -> str:
+        if self._prefix is None:
+            self._prefix = untied_prefix(self.x, self.g)
+        return self._prefix
+
+    def release(self) -> None:
+        self._names = None
 
     def block(self, start: int, stop: int) -> tuple[list[Entry], list[Expr], list[Expr]]:
         sets = [self.tie_sets.get(k, ()) for k in range(start, stop)]
         # A folded entry (a padding mode) holds several weights: differentiate it once.
         union = sorted(set().union(*sets))
         width = 1 + max((j for _, j in union), default=0)
-        values = untied_gradient_values(self.x, self.g, EntryList(union, width), self.prefix)
+        values = untied_gradient_values(self.x, self.g, EntryList(union, width), self.names)
         value_of = dict(zip(union, values))
         sums = [total([value_of[e] for e in entries]) for entries in sets]
         return union, values, sums
@@ -618,7 +661,7 @@ def tied_weight_steps(
     for a, b in spans(len(off_band), BLOCK_TERMS):
         positions = off_band[a:b]
         zeros = EntryList((entries[p] for p in positions), t.shape[1])
-        values = untied_gradient_values(x, g, zeros, tie_sums.prefix)
+        values = untied_gradient_values(x, g, zeros, tie_sums.names)
         untied_tally.add(positions, values, untied_products(x, g, zeros), zeros)
         if keep:
             for p, value in zip(positions, values):
@@ -626,6 +669,9 @@ def tied_weight_steps(
         else:
             forget_built()
 
+    tie_sums.release()  # the names' ranking; a side rebuilt on request makes it again
+    if triples is not None:
+        triples.finish("w")  # compared now, at this pass's low point, and let go
     transposed: Callable[[int, int], list[Expr]] = band_transposed_times(t, g)
     kept_x: tuple[list[Expr], list[Expr]] = ([], [])
     for a, b in spans(len(x), BLOCK_TERMS // terms_per_input):
@@ -640,6 +686,8 @@ def tied_weight_steps(
             forget_built()
         del gx, tx
     del transposed
+    if triples is not None:
+        triples.finish("x")
 
     def side(name: str, count: int, build: Callable[[int, int], list[Expr]]) -> Sequence[Expr]:
         return kept[name] if keep else Rebuilt(count, build)
@@ -648,7 +696,7 @@ def tied_weight_steps(
         return band_transposed_times(t, g)(start, stop)
 
     def untied_block(start: int, stop: int) -> list[Expr]:
-        return untied_gradient_values(x, g, entries[start:stop], tie_sums.prefix)
+        return untied_gradient_values(x, g, entries[start:stop], tie_sums.names)
 
     def products_block(start: int, stop: int) -> list[Expr]:
         return untied_products(x, g, entries[start:stop])
@@ -753,7 +801,7 @@ def tied_weight_steps(
     # update_step asks for an entry's value only when it needs it, so the dense and
     # masked steps cost the entries up to the first one that breaks the pattern; the
     # untied gradients they read are differentiated a row at a time.
-    dl_du = UntiedRows(x, g, entries, tie_sums.prefix)
+    dl_du = UntiedRows(x, g, entries, UntiedNames(x, g, 0, tie_sums.prefix))
 
     def dense(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e]
@@ -941,6 +989,7 @@ def tied_gradients(
         triples=triples,
     )
     steps += definition
+    loss.release()  # the sides rebuilt on request rank the symbols again
     proof = Proof(
         title="Tied-weight gradients of a 1-D convolution layer",
         statement=(
