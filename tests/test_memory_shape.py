@@ -12,6 +12,7 @@ from sympy import Symbol
 import symconv.proofs.tied as tied
 from symconv import band, derive, prove_tied_gradients, symbolic_vector
 from symconv.ops.banded import TieSets
+from symconv.proofs.proof import Tally
 from symconv.proofs.tied import (
     EntryList,
     EntryValues,
@@ -109,13 +110,13 @@ def test_the_proof_keeps_its_tie_sets_and_labels_readable():
 
 
 def test_a_wrong_untied_gradient_is_named_by_its_entry():
-    from symconv.proofs.tied import check_over_entries
-
+    # The untied claim tallies blocks of an EntryList by the entries' positions; a
+    # difference is named by its entry, not by its position in the block.
     x, g = symbolic_vector("x", 3), symbolic_vector("g", 2)
     entries = EntryList([(0, 0), (1, 2)], 3)
-    step = check_over_entries(
-        "u", [g[0] * x[0], g[1] * x[1]], [g[0] * x[0], g[1] * x[2]], entries, law="", details={}
-    )
+    tally = Tally()
+    tally.add(entries.index, [g[0] * x[0], g[1] * x[1]], [g[0] * x[0], g[1] * x[2]], entries)
+    step = tally.step("u", [], [], law="", labels=entries)
     assert not step.holds and step.mismatch[0] == (1, 2)
 
 

@@ -171,12 +171,6 @@ class LossGradients:
     def release(self) -> None:
         self._ranking = None
 
-    def terms_of_weights(self, start: int, stop: int) -> int:
-        """How many loss terms hold weights ``start`` to ``stop - 1``."""
-        if self.whole is not None:
-            return 0
-        return sum(map(len, self.by_weight[start:stop]))
-
     def weights(self, start: int, stop: int) -> list[Expr]:
         """``dL/dw_k`` for k from ``start`` to ``stop - 1``."""
         if self.whole is not None:

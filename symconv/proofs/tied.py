@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -451,33 +450,6 @@ def update_step(
                 mismatch=(entry, value, first[key][1]),
             )
     return observe(name, True, law="structural zeros stay zero and tied entries stay tied")
-
-
-def tied_update(
-    grad_w: Sequence[Expr], w: Sequence[Expr], eta: Expr, settings: Layout
-) -> BandedMatrix:
-    """``T(w')`` for the step ``w' = w - eta * dL/dw``, built afresh from the new kernel."""
-    return band_from_settings(
-        [minus_scaled(w_k, eta, g_k) for w_k, g_k in zip(w, grad_w)], settings
-    )
-
-
-def check_over_entries(
-    name: str,
-    lhs: Sequence[Expr],
-    rhs: Sequence[Expr],
-    entries: Sequence[Entry],
-    *,
-    law: str,
-    details: Mapping[str, Any],
-) -> Step:
-    """:func:`~symconv.proofs.proof.check` labelled by ``entries`` kept as they are (an
-    :class:`EntryList` stays compact), the first difference named by its entry."""
-    step = check(name, lhs, rhs, law=law, labels=(), details=details)
-    mismatch = step.mismatch
-    if mismatch is not None and isinstance(mismatch[0], int):
-        mismatch = (entries[mismatch[0]], mismatch[1], mismatch[2])
-    return dataclasses.replace(step, labels=cast(Any, entries), mismatch=mismatch)
 
 
 #: About this many loss terms are differentiated and checked together: a block of
