@@ -29,7 +29,7 @@ from sympy import Expr, Matrix
 from sympy.printing.str import StrPrinter
 
 from symconv.core.engine import forget_pairs, in_session
-from symconv.core.vectors import as_vector, symbolic_vector
+from symconv.core.vectors import as_vector, symbol_list, symbolic_vector
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
 from symconv.ops.datamatrix import rows_from_settings
@@ -55,34 +55,55 @@ class Derivation:
     w: Matrix
     settings: ConvSettings
     windows: list[list[Expr]]
-    outputs: Matrix
+    output_entries: Sequence[Expr]
     band: BandedMatrix
     activation: str | None
     activated: Matrix | None
     proofs: list[Proof]
-    upstream: Matrix | None = None
     notes: dict[str, Any] = field(default_factory=dict)
     #: dL/dz_i = g_i f'(z_i) when an activation follows the convolution (the chain rule);
     #: None when the loss is taken on z itself (no activation, or the identity).
     deltas: Matrix | None = None
-    #: dL/dw and dL/dx as the backward stage gave them, under "w" and "x": a Matrix, or
-    #: a side differentiated again a block at a time when read (a big layer's gradients
-    #: hold as many products as its outputs; the proof kept their verdicts).
-    gradient_sides: dict[str, Sequence[Expr]] = field(default_factory=dict, repr=False)
+    #: The columns as the stages gave them, under "z" (the outputs), "g" (the upstream),
+    #: "w" and "x" (the gradients): a list or Matrix, or for a big layer's gradients a
+    #: side differentiated again a block at a time when read (they hold as many products
+    #: as the outputs; the proof kept their verdicts). Each becomes a Matrix when first
+    #: read as one: a column Matrix keeps a dict per entry, 4.5 MB for 16,384 entries.
+    columns: dict[str, Sequence[Expr]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.columns["z"] = self.output_entries
 
     def gradient(self, of: str) -> Sequence[Expr] | None:
         """``dL/dw`` (``of="w"``) or ``dL/dx`` (``"x"``) read entry by entry, without
         building the rest; None without a backward pass."""
         if of not in ("w", "x"):
             raise ValueError(f"gradient of {of!r}: use 'w' or 'x'")
-        return self.gradient_sides.get(of)
+        return self.columns.get(of)
 
     def _whole(self, of: str) -> Matrix | None:
-        side = self.gradient_sides.get(of)
+        side = self.columns.get(of)
         if side is None or isinstance(side, Matrix):
             return side
-        whole = self.gradient_sides[of] = Matrix(list(side))  # built once, on request
+        whole = self.columns[of] = Matrix(list(side))  # built once, on request
         return whole
+
+    @property
+    def outputs(self) -> Matrix:
+        """The outputs ``z`` as a column Matrix (built on first read)."""
+        whole = self._whole("z")
+        assert whole is not None
+        return whole
+
+    @property
+    def upstream(self) -> Matrix | None:
+        """The upstream gradient ``g`` as a column Matrix (built on first read); None
+        without a backward pass."""
+        return self._whole("g")
+
+    @upstream.setter
+    def upstream(self, value: Sequence[Expr] | None) -> None:
+        self._set_gradient("g", value)
 
     @property
     def grad_w(self) -> Matrix | None:
@@ -104,9 +125,9 @@ class Derivation:
 
     def _set_gradient(self, of: str, value: Sequence[Expr] | None) -> None:
         if value is None:
-            self.gradient_sides.pop(of, None)
+            self.columns.pop(of, None)
         else:
-            self.gradient_sides[of] = value
+            self.columns[of] = value
 
     @property
     def holds(self) -> bool:
@@ -231,32 +252,35 @@ class Backward:
     ``dL/dw`` and ``dL/dx``, and the deltas ``dL/dz_i`` after an activation (else None)."""
 
     proof: Proof
-    upstream: Matrix
+    upstream: Sequence[Expr]  # a list of symbols, or the Matrix the caller gave
     grad_w: Sequence[Expr]  # a Matrix, or Rebuilt (differentiated again when read)
     grad_x: Sequence[Expr]
     deltas: Matrix | None
 
 
 def backward_stage(
-    layer: Layer, activation: Callable[[Expr], Expr] | None, upstream: object
+    layer: Layer,
+    activation: Callable[[Expr], Expr] | None,
+    upstream: object,
+    windows: list[list[Expr]] | None = None,
 ) -> Backward:
     """The backward pass of ``L = sum_i g_i f(z_i)`` (upstream ``g`` symbolic unless
     given) and the tied-gradient proof of the convolution, with the deltas as its
-    upstream after an activation."""
+    upstream after an activation; ``windows``, the rows of X if the caller holds them."""
     settings = layer.settings
-    gs = (
-        symbolic_vector("g", settings.output_length)
+    gs: Sequence[Expr] = (
+        symbol_list("g", settings.output_length)
         if upstream is None
         else as_vector(upstream, "upstream")
     )
     if activation is None or activation is identity:
-        tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved)
+        tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved, windows)
         return Backward(tied.proof, gs, tied.grad_w, tied.grad_x, None)
     chain = layer_gradients(
         layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **layer.resolved
     )
     held = as_vector(proof_upstream(chain.deltas, layer.x, layer.w), "upstream")
-    tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved)
+    tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved, windows)
     return Backward(tied.proof, gs, chain.grad_w, chain.grad_x, chain.deltas)
 
 
@@ -304,26 +328,27 @@ def derive(
     settings = layer.settings
     say("windows and sliding dot products with the proof of the matrix form")
     forward = forward_stage(layer)
-    outputs = Matrix(forward.outputs)
     f = activation_function(activation) if activation is not None else None
     d = Derivation(
         layer.x,
         layer.w,
         settings,
         rows_from_settings(list(layer.x), settings),
-        outputs,
+        forward.outputs,
         forward.band,
         None if activation is None else getattr(activation, "__name__", str(activation)),
-        outputs.applyfunc(f) if f is not None else None,
+        None,
         [forward.proof],
     )
+    if f is not None:
+        d.activated = d.outputs.applyfunc(f)
     if grad:
         say("gradients and the tied-weight proof")
         if f is None or f is identity:
             forget_products()
-        backward = backward_stage(layer, f, upstream)
+        backward = backward_stage(layer, f, upstream, d.windows)
         d.upstream = backward.upstream
-        d.gradient_sides = {"w": backward.grad_w, "x": backward.grad_x}
+        d.columns.update(w=backward.grad_w, x=backward.grad_x)
         d.deltas = backward.deltas
         d.proofs.append(backward.proof)
     return d

@@ -408,6 +408,12 @@ def row_blocks(
     derivation after another, each walks every product again after it has left the
     cache; a block at a time, the later derivations of a row find its products still
     in cache.
+
+    After each block the session forgets what it built (:func:`forget_built`): a
+    convolution's product ``w_k x_j`` belongs to one output (a padding mode's few
+    repeats are built again), so a later block never looks the earlier ones up, and
+    the tables that found them (about 130 bytes a product, more than the floor's
+    product itself) are not held to the end of the layer.
     """
     step = max(1, TERMS_PER_BLOCK // max(taps, 1))
     results: dict[str, list[Expr]] = {name: [] for name in derivations}
@@ -415,6 +421,7 @@ def row_blocks(
         block = range(start, min(count, start + step))
         for name, derive in derivations.items():
             results[name].extend(derive(block))
+        forget_built()
     return results
 
 
@@ -564,6 +571,25 @@ class TermIndex:
                     factors = tuple(f for _, f in ordered)
             self.terms.append(factors)
             self.plain.append(plain)
+
+    @classmethod
+    def ranking_of(
+        cls,
+        symbols: Iterable[Expr],
+        key: Callable[[Symbol], tuple[int, tuple[Any, ...]] | None] = symbol_key,
+    ) -> TermIndex:
+        """An index of no terms ranking ``symbols`` (its plain ones): a ranking for many
+        blocks' indexes to share, without the one-symbol terms an index of them keeps.
+
+        >>> from sympy import symbols
+        >>> a, b = symbols("a b")
+        >>> shared = TermIndex.ranking_of([b, a])
+        >>> TermIndex([(b, a)], ranking=shared).gradient(a)
+        b
+        """
+        index = cls((), key)
+        index.rank_symbols({id(s): s for s in symbols if type(s) is Symbol}, key)  # type: ignore[misc]
+        return index
 
     def rank_symbols(
         self,

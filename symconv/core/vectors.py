@@ -71,12 +71,22 @@ def symbolic_vector(name: str, length: int) -> Matrix:
     [w0],
     [w1]])
     """
+    return Matrix(symbol_list(name, length))
+
+
+def symbol_list(name: str, length: int) -> list[sympy.Symbol]:
+    """The symbols of :func:`symbolic_vector` as a list: for a caller that keeps a long
+    column without a Matrix (which keeps a dict per entry).
+
+    >>> symbol_list("g", 3)
+    [g0, g1, g2]
+    """
     from symconv.core.numbers import as_int
 
     check_name(name)
     length = as_int(length, f"length of {name}", 1)
     check_symbol_count(length, f"symbolic_vector({name!r}, {length})")
-    return Matrix(sympy.symbols(f"{name}0:{length}"))
+    return list(sympy.symbols(f"{name}0:{length}"))
 
 
 def as_entry(value: object, where: str) -> sympy.Expr:

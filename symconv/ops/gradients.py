@@ -142,13 +142,14 @@ class LossGradients:
         )
         self.g, self.back = g, {**x_back, **w_back}
         self.whole: GradientDerivation | None = None
+        self._ranking: TermIndex | None = None
+        self._also: Sequence[Expr] = ()
         if set(self.x_slots) & set(self.w_slots):
             # A symbol both an input and a weight: its derivative reads the terms of both
             # roles, as one index of the whole loss gives it.
             self.whole = derive_gradients(x, w, g, settings)
             return
         inputs, weights = len(x), len(w)
-        self._ranking: TermIndex | None = None
         # Term (i, k, j) filed under weight k as i * inputs + j, under input j as
         # i * weights + k: in output order within each, as loss_terms lists them.
         self.by_weight = [array("q") for _ in range(weights)]
@@ -165,11 +166,22 @@ class LossGradients:
         """The loss's symbols ranked once in Mul's order, for every block's index to
         share; :meth:`release` lets it go between uses."""
         if self._ranking is None:
-            self._ranking = TermIndex([(s,) for s in [*self.g, *self.w_slots, *self.x_slots]])
+            self._ranking = TermIndex.ranking_of(
+                [*self.g, *self.w_slots, *self.x_slots, *self._also]
+            )
         return self._ranking
 
+    def ranking_with(self, symbols: Sequence[Expr]) -> TermIndex:
+        """:attr:`ranking`, holding ``symbols`` too: a caller differentiating other sums
+        of the same inputs and upstream (the untied layer's) shares it, and two rankings
+        of the layer's symbols are never held at once. The symbols are kept while the
+        ranking is (it knows them by id)."""
+        if self._also is not symbols:
+            self._also, self._ranking = symbols, None
+        return self.ranking
+
     def release(self) -> None:
-        self._ranking = None
+        self._ranking, self._also = None, ()
 
     def weights(self, start: int, stop: int) -> list[Expr]:
         """``dL/dw_k`` for k from ``start`` to ``stop - 1``."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from sympy import Expr
 
-from symconv.proofs.proof import Step
+from symconv.proofs.proof import Positions, Step
 from symconv.proofs.references import (
     GradientTriples,
     Pairs,
@@ -54,7 +54,7 @@ def definition_step(
 ) -> Step:
     """``derived[n]`` is the sum of ``left[j] * right[k]`` over the definition's pairs of
     entry n (plus ``extra[n]``, a bias), compared index by index."""
-    names = list(labels) if labels is not None else [(n,) for n in range(len(derived))]
+    names = labels if labels is not None else Positions(len(derived))
     found = agreement(derived, expected, left, right, extra)
     mismatch: tuple[Any, Expr | None, Expr | None] | None = found
     if found is not None and isinstance(found[0], int):
@@ -65,7 +65,7 @@ def definition_step(
         method="index pairs" if mismatch is None else "index pairs: differ",
         kind="entries",
         law=law,
-        labels=tuple(names),
+        labels=names if isinstance(names, Positions) else tuple(names),
         mismatch=mismatch,
         details={"entries": len(derived)},
     )
@@ -158,7 +158,13 @@ def gradient_definition_steps(
                 method="index triples",
                 kind="entries",
                 law=law,
-                labels=tuple(labels) if labels is not None else (),
+                labels=(
+                    labels
+                    if isinstance(labels, Positions)
+                    else tuple(labels)
+                    if labels is not None
+                    else ()
+                ),
                 details={"entries": len(entries)},
             )
             for name, law, entries, labels in (

@@ -27,7 +27,7 @@ from symconv.ops.banded import BandedMatrix, band_from_settings, band_times
 from symconv.ops.datamatrix import data_times_by_rows
 from symconv.ops.sliding import settings_for, sliding_outputs
 from symconv.proofs.definition import as_requested, definition_step, layer_pairs
-from symconv.proofs.proof import Proof, Step, check
+from symconv.proofs.proof import Positions, Proof, Step, check
 from symconv.proofs.references import textbook_convolution
 
 #: Above this many dense entries the public dense ``conv_matrix(w, L) * x`` is not
@@ -121,7 +121,7 @@ def checked_forms(
         if data_matrix is None
         else claimed_product(data_matrix, kernel, (len(z), len(w)), "the claimed X")
     )
-    labels = [(i,) for i in range(len(z))]
+    labels = Positions(len(z))
     steps = [
         check(
             "banded product",

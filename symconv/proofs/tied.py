@@ -54,7 +54,16 @@ from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
 from symconv.ops.gradients import LossGradients
 from symconv.ops.sliding import settings_for
 from symconv.proofs.definition import as_requested, gradient_definition_steps, layer_pairs
-from symconv.proofs.proof import Proof, Rebuilt, Step, Tally, block_of, check, observe
+from symconv.proofs.proof import (
+    Positions,
+    Proof,
+    Rebuilt,
+    Step,
+    Tally,
+    block_of,
+    check,
+    observe,
+)
 from symconv.proofs.references import GradientTriples
 
 #: Above this many entries the untied matrix U is checked on the band and one structural
@@ -252,12 +261,24 @@ class UntiedNames:
     were most of its cost)."""
 
     def __init__(
-        self, x: Sequence[Expr], g: Sequence[Expr], size: int, prefix: str | None = None
+        self,
+        x: Sequence[Expr],
+        g: Sequence[Expr],
+        size: int,
+        prefix: str | None = None,
+        ranking_with: Callable[[Sequence[Expr]], TermIndex] | None = None,
     ) -> None:
+        """``ranking_with(pool)``, when given, is a ranking of the layer's symbols that
+        also holds the pool (:meth:`~symconv.ops.gradients.LossGradients.ranking_with`):
+        shared, the layer's symbols are ranked once for the whole proof."""
         self.prefix = untied_prefix(x, g) if prefix is None else prefix
         self.pool = [untied_symbol(f"{self.prefix}{p}") for p in range(size)]
         # Without a pool (a caller reading a row at a time) each index ranks its own.
-        self.ranking = TermIndex([(s,) for s in [*g, *x, *self.pool]]) if size else None
+        self.ranking: TermIndex | None = None
+        if size and ranking_with is not None:
+            self.ranking = ranking_with(self.pool)
+        elif size:
+            self.ranking = TermIndex.ranking_of([*g, *x, *self.pool])
 
 
 def untied_gradient_values(
@@ -454,7 +475,7 @@ def update_step(
 
 #: About this many loss terms are differentiated and checked together: a block of
 #: weights (or of inputs) whose gradients hold about this many products.
-BLOCK_TERMS = 1 << 15
+BLOCK_TERMS = 1 << 14
 
 #: Up to this many entries in the band a proof keeps the sides of its gradient claims;
 #: beyond, it keeps how to build them again (:class:`~symconv.proofs.proof.Rebuilt`).
@@ -501,11 +522,17 @@ class TieSums:
     (differentiated), and the sum over each tie set."""
 
     def __init__(
-        self, x: Sequence[Expr], g: Sequence[Expr], tie_sets: Mapping[int, Sequence[Entry]]
+        self,
+        x: Sequence[Expr],
+        g: Sequence[Expr],
+        tie_sets: Mapping[int, Sequence[Entry]],
+        ranking_with: Callable[[Sequence[Expr]], TermIndex] | None = None,
     ) -> None:
-        self.x, self.g, self.tie_sets = x, g, tie_sets
+        self.x, self.g, self.tie_sets, self.ranking_with = x, g, tie_sets, ranking_with
         self._names: UntiedNames | None = None
         self._prefix: str | None = None
+        if ranking_with is not None:
+            self.names  # noqa: B018  # the shared ranking, with the names, before any block
 
     @property
     def names(self) -> UntiedNames:
@@ -513,7 +540,9 @@ class TieSums:
         lets them go when a proof is done with its blocks (a rebuilt side makes them
         again)."""
         if self._names is None:
-            self._names = UntiedNames(self.x, self.g, UNTIE_TERMS + 64, self._prefix)
+            self._names = UntiedNames(
+                self.x, self.g, UNTIE_TERMS + 64, self._prefix, self.ranking_with
+            )
             self._prefix = self._names.prefix
         return self._names
 
@@ -560,6 +589,7 @@ def tied_weight_steps(
     show_loss: bool = False,
     weight_name: str = r"weight gradient is $X^{\top} g$",
     triples: GradientTriples | None = None,
+    ranking_with: Callable[[Sequence[Expr]], TermIndex] | None = None,
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
@@ -568,7 +598,8 @@ def tied_weight_steps(
     way they are read, checked and let go a block of weights (then of inputs) at a time,
     with every claim that reads them, so a big layer's proof never holds a whole
     gradient. ``triples``, when given, is fed each block for the comparison with the
-    literal definition. Past :data:`KEPT_BAND` entries the steps keep their verdicts and
+    literal definition. ``ranking_with``, when given, ranks the untied entries' names
+    with the gradients' own symbols (see :class:`UntiedNames`). Past :data:`KEPT_BAND` entries the steps keep their verdicts and
     how to build their sides, not the sides.
 
     Claims about the updated matrix are checked per weight over an identical tie map
@@ -589,7 +620,7 @@ def tied_weight_steps(
     entries = untied_entries(t)
     ties = t.tie_indices(entries)
     tie_sets = t.tie_set_view()
-    tie_sums = TieSums(x, g, tie_sets)
+    tie_sums = TieSums(x, g, tie_sets, ranking_with)
 
     def updated(start: int, stop: int) -> list[Expr]:
         """``w'_k = w_k - eta dL/dw_k``, the step on the kernel."""
@@ -886,13 +917,19 @@ class TiedGradients:
 
 @in_session
 def tied_gradients(
-    x: Matrix, w: Matrix, upstream: Matrix, settings: ConvSettings, request: Mapping[str, object]
+    x: Matrix,
+    w: Matrix,
+    upstream: Sequence[Expr],
+    settings: ConvSettings,
+    request: Mapping[str, object],
+    rows: list[list[Expr]] | None = None,
 ) -> TiedGradients:
     """The tied-gradient stage for a resolved layer: the proof of
     :func:`prove_tied_gradients` with the gradients it differentiated.
 
     ``request`` is the layer as the user asked for it (``stride``, ``padding``,
-    ``dilation``, ``flip``, ``padding_mode``), for the literal definition.
+    ``dilation``, ``flip``, ``padding_mode``), for the literal definition; ``rows``, the
+    windows of X when the caller holds them already (built from the settings otherwise).
 
     >>> from symconv import symbolic_vector
     >>> from symconv.layout.axis import conv_settings
@@ -903,7 +940,7 @@ def tied_gradients(
     """
     x_list, w_list, g_list = list(x), list(w), list(upstream)
     loss = LossGradients(x_list, w_list, g_list, settings)
-    rows = rows_from_settings(x_list, settings)
+    rows = rows_from_settings(x_list, settings) if rows is None else rows
     count = len(w_list)
 
     def weight_gradients(start: int, stop: int) -> list[Expr]:
@@ -931,8 +968,8 @@ def tied_gradients(
         grad_x,
         grad_w,
         Rebuilt(count, closed_form),
-        weight_labels=[(k,) for k in range(count)],
-        input_labels=[(j,) for j in range(len(x_list))],
+        weight_labels=Positions(count),
+        input_labels=Positions(len(x_list)),
         weight_law=(
             r"Law: $L = \sum_i g_i z_i$ differentiated term by term gives "
             r"$\partial L/\partial w'_k = \sum_i g_i\, \tilde x_{\tap}$, the column $k$ of "
@@ -952,6 +989,7 @@ def tied_gradients(
             else r"weight gradient is $X^{\top} g$"
         ),
         triples=triples,
+        ranking_with=loss.ranking_with,
     )
     definition = gradient_definition_steps(
         lambda: layer_pairs((len(x_list),), (count,), dict(request)),
@@ -960,8 +998,8 @@ def tied_gradients(
         x_list,
         w_list,
         g_list,
-        weight_labels=[(k,) for k in range(count)],
-        input_labels=[(j,) for j in range(len(x_list))],
+        weight_labels=Positions(count),
+        input_labels=Positions(len(x_list)),
         triples=triples,
     )
     steps += definition
