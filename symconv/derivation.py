@@ -103,7 +103,7 @@ class Derivation:
 
     @upstream.setter
     def upstream(self, value: Sequence[Expr] | None) -> None:
-        self._set_gradient("g", value)
+        self._set_column("g", value)
 
     @property
     def grad_w(self) -> Matrix | None:
@@ -112,7 +112,7 @@ class Derivation:
 
     @grad_w.setter
     def grad_w(self, value: Matrix | None) -> None:
-        self._set_gradient("w", value)
+        self._set_column("w", value)
 
     @property
     def grad_x(self) -> Matrix | None:
@@ -121,9 +121,9 @@ class Derivation:
 
     @grad_x.setter
     def grad_x(self, value: Matrix | None) -> None:
-        self._set_gradient("x", value)
+        self._set_column("x", value)
 
-    def _set_gradient(self, of: str, value: Sequence[Expr] | None) -> None:
+    def _set_column(self, of: str, value: Sequence[Expr] | None) -> None:
         if value is None:
             self.columns.pop(of, None)
         else:
