@@ -24,3 +24,22 @@ def torch_conv1d(torch: Any, x, w, stride=1, padding=0, dilation=1, flip=False):
 
 def as_floats(matrix) -> np.ndarray:
     return np.array([float(v) for v in matrix], dtype=float)
+
+
+def symbolic_layer(opts: dict, m: int = 11, n: int = 3):
+    """Symbolic x (length m), w (length n) and the settings of a 1-D layer with the
+    options ``opts`` (stride, padding, dilation, flip, padding_mode), as lists."""
+    from symconv import symbolic_vector
+    from symconv.ops.sliding import settings_for
+
+    x, w = symbolic_vector("x", m), symbolic_vector("w", n)
+    s = settings_for(
+        x,
+        w,
+        opts.get("stride", 1),
+        opts.get("padding", 0),
+        opts.get("dilation", 1),
+        opts.get("flip", False),
+        opts.get("padding_mode", "zeros"),
+    )
+    return list(x), list(w), s

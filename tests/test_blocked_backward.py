@@ -16,6 +16,7 @@ from symconv.ops.sliding import settings_for
 from symconv.proofs.definition import layer_pairs
 from symconv.proofs.proof import Rebuilt, Tally
 from symconv.proofs.references import GradientTriples
+from tests.helpers import symbolic_layer
 
 LAYERS = [
     {},
@@ -26,17 +27,8 @@ LAYERS = [
 
 
 def layer(opts: dict, m: int = 11, n: int = 3):
-    x, w = symbolic_vector("x", m), symbolic_vector("w", n)
-    s = settings_for(
-        x,
-        w,
-        opts.get("stride", 1),
-        opts.get("padding", 0),
-        opts.get("dilation", 1),
-        opts.get("flip", False),
-        opts.get("padding_mode", "zeros"),
-    )
-    return list(x), list(w), list(symbolic_vector("g", s.output_length)), s
+    x, w, s = symbolic_layer(opts, m, n)
+    return x, w, list(symbolic_vector("g", s.output_length)), s
 
 
 def in_blocks(read, count: int, size: int) -> list:

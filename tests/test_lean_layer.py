@@ -14,9 +14,10 @@ from symconv.core.engine import TermIndex, dot, row_blocks, session
 from symconv.core.vectors import symbol_list
 from symconv.ops.banded import band_from_settings, band_times
 from symconv.ops.gradients import LossGradients
-from symconv.ops.sliding import settings_for, sliding_outputs
+from symconv.ops.sliding import sliding_outputs
 from symconv.proofs.proof import Positions, check
 from symconv.proofs.tied import UntiedNames, untied_gradient_values, untied_prefix
+from tests.helpers import symbolic_layer
 
 MODES = [
     {},
@@ -25,20 +26,6 @@ MODES = [
     {"padding": 2, "padding_mode": "replicate"},
     {"padding": 1, "padding_mode": "circular", "flip": True},
 ]
-
-
-def settings(opts: dict, m: int = 11, n: int = 3):
-    x, w = symbolic_vector("x", m), symbolic_vector("w", n)
-    s = settings_for(
-        x,
-        w,
-        opts.get("stride", 1),
-        opts.get("padding", 0),
-        opts.get("dilation", 1),
-        opts.get("flip", False),
-        opts.get("padding_mode", "zeros"),
-    )
-    return list(x), list(w), s
 
 
 def test_positions_read_as_the_list_of_one_tuples():
@@ -77,7 +64,7 @@ def test_symbol_list_is_the_vector_as_a_list_and_refuses_a_bad_name():
 
 @pytest.mark.parametrize("opts", MODES)
 def test_band_times_reads_the_band_arrays_as_the_dense_product(opts):
-    x, w, s = settings(opts)
+    x, w, s = symbolic_layer(opts)
     t = band_from_settings(w, s)
     product = band_times(t, x)
     whole = product(range(s.output_length))
@@ -90,7 +77,7 @@ def test_band_times_reads_the_band_arrays_as_the_dense_product(opts):
 
 
 def test_band_times_of_a_wrong_band_differs():
-    x, w, s = settings({})
+    x, w, s = symbolic_layer({})
     wrong = band([w[0], w[1], w[0]], len(x))
     assert band_times(wrong, x)(range(1)) != band_times(band_from_settings(w, s), x)(range(1))
 
@@ -99,7 +86,7 @@ def test_band_times_of_a_wrong_band_differs():
 def test_row_blocks_forget_their_products_and_still_agree(opts, monkeypatch):
     # Blocks of two rows: every block after the first builds its products afresh.
     monkeypatch.setattr(engine, "TERMS_PER_BLOCK", 6)
-    x, w, s = settings(opts)
+    x, w, s = symbolic_layer(opts)
     with session():
         built = row_blocks(s.output_length, len(w), {"z": lambda r: sliding_outputs(x, w, s, r)})
         memo = engine.ACTIVE.get()
@@ -109,7 +96,7 @@ def test_row_blocks_forget_their_products_and_still_agree(opts, monkeypatch):
 
 
 def test_one_ranking_serves_the_gradients_and_the_untied_names():
-    x, w, s = settings({"padding": 1})
+    x, w, s = symbolic_layer({"padding": 1})
     g = list(symbolic_vector("g", s.output_length))
     loss = LossGradients(x, w, g, s)
     names = UntiedNames(x, g, 8, ranking_with=loss.ranking_with)
