@@ -594,13 +594,13 @@ def tied_weight_steps(
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
 
-    The gradients may be lists or :class:`~symconv.proofs.proof.Rebuilt` sides; either
-    way they are read, checked and let go a block of weights (then of inputs) at a time,
-    with every claim that reads them, so a big layer's proof never holds a whole
-    gradient. ``triples``, when given, is fed each block for the comparison with the
-    literal definition. ``ranking_with``, when given, ranks the untied entries' names
-    with the gradients' own symbols (see :class:`UntiedNames`). Past :data:`KEPT_BAND` entries the steps keep their verdicts and
-    how to build their sides, not the sides.
+    The gradients may be lists, checked whole, or :class:`~symconv.proofs.proof.Rebuilt`
+    sides, read, checked and let go a block of weights (then of inputs) at a time with
+    every claim that reads them, so a big layer's proof never holds a whole gradient.
+    ``triples``, when given, is fed each block for the comparison with the literal
+    definition. ``ranking_with``, when given, ranks the untied entries' names with the
+    gradients' own symbols (see :class:`UntiedNames`). Past :data:`KEPT_BAND` entries
+    the steps keep their verdicts and how to build their sides, not the sides.
 
     Claims about the updated matrix are checked per weight over an identical tie map
     (``T(w')`` stores one expression per weight), not per entry of the band.
