@@ -159,6 +159,10 @@ def test_interrupt_is_clean(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Python turns SIGINT into KeyboardInterrupt only if it starts with the default
+        # disposition; a shell's background job inherits SIGINT ignored (and then so
+        # would symconv, rightly). The child starts as a terminal's foreground job does.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stderr is not None
     first = process.stderr.readline()  # the first progress line: work has started
