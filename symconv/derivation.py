@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -55,7 +55,7 @@ class Derivation:
     w: Matrix
     settings: ConvSettings
     windows: list[list[Expr]]
-    output_entries: Sequence[Expr]
+    output_entries: InitVar[Sequence[Expr]]
     band: BandedMatrix
     activation: str | None
     activated: Matrix | None
@@ -71,8 +71,8 @@ class Derivation:
     #: read as one: a column Matrix keeps a dict per entry, 4.5 MB for 16,384 entries.
     columns: dict[str, Sequence[Expr]] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        self.columns["z"] = self.output_entries
+    def __post_init__(self, output_entries: Sequence[Expr]) -> None:
+        self.columns["z"] = output_entries  # read as d.outputs
 
     def gradient(self, of: str) -> Sequence[Expr] | None:
         """``dL/dw`` (``of="w"``) or ``dL/dx`` (``"x"``) read entry by entry, without

@@ -23,7 +23,7 @@ from typing import Any
 
 from sympy import Expr
 
-from symconv.proofs.proof import Positions, Step
+from symconv.proofs.proof import Positions, Step, kept_labels
 from symconv.proofs.references import (
     GradientTriples,
     Pairs,
@@ -65,7 +65,7 @@ def definition_step(
         method="index pairs" if mismatch is None else "index pairs: differ",
         kind="entries",
         law=law,
-        labels=names if isinstance(names, Positions) else tuple(names),
+        labels=kept_labels(names),
         mismatch=mismatch,
         details={"entries": len(derived)},
     )
@@ -158,13 +158,7 @@ def gradient_definition_steps(
                 method="index triples",
                 kind="entries",
                 law=law,
-                labels=(
-                    labels
-                    if isinstance(labels, Positions)
-                    else tuple(labels)
-                    if labels is not None
-                    else ()
-                ),
+                labels=kept_labels(labels) if labels is not None else (),
                 details={"entries": len(entries)},
             )
             for name, law, entries, labels in (

@@ -251,6 +251,12 @@ class Positions(Sequence[tuple[int]]):
         return f"Positions({self.span!r})"
 
 
+def kept_labels(labels: Sequence[Any]) -> Sequence[Any]:
+    """Labels as a step keeps them: :class:`Positions` as given (compact), any other
+    sequence as a tuple."""
+    return labels if isinstance(labels, Positions) else tuple(labels)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Step:
     """One claim ``lhs[e] == rhs[e]`` for every entry ``e``, and how it was checked.
@@ -333,13 +339,7 @@ def check(
     the first entry one side lacks.
     """
     left, right = tuple(lhs), tuple(rhs)
-    names: Sequence[Any] = (
-        labels
-        if isinstance(labels, Positions)
-        else tuple(labels)
-        if labels is not None
-        else tuple(range(len(left)))
-    )
+    names = kept_labels(labels) if labels is not None else tuple(range(len(left)))
     tally = Tally()
     if len(left) != len(right):
         where = min(len(left), len(right))
