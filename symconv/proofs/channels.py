@@ -251,7 +251,7 @@ def prove_channels(
     )
 
 
-def channel_pairs(layer: ChannelLayer, request: dict[str, object]) -> list[Pairs]:
+def channel_pairs(layer: ChannelLayer, request: dict[str, object]) -> Sequence[Pairs]:
     """The definition's pairs of a multi-channel layer (groups assigned by slicing)."""
     s = layer.layout
     return layer_pairs(

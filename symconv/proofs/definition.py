@@ -107,7 +107,7 @@ def layer_pairs(
     kernel_shape: Sequence[int],
     request: dict[str, Any],
     channels: tuple[int, int, int] | None = None,
-) -> list[Pairs]:
+) -> Sequence[Pairs]:
     """The definition's pairs for a layer requested with ``stride``, ``padding``,
     ``dilation`` and ``flip`` as the user gave them (per axis or for all)."""
     dims = len(input_shape)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from itertools import islice, repeat
 from math import prod
 from operator import attrgetter, eq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import sympy
 from sympy import Expr
@@ -175,7 +175,7 @@ def literal_axis(
     dilation: int,
     flip: bool,
     mode: str = "zeros",
-) -> list[Pairs]:
+) -> LiteralWindows:
     """Per output of one axis, its (input index, kernel index) pairs, by the definition:
     the padded input written out as an index array (``None`` for a zero)."""
     left, right = literal_padding(padding, kernel_size, dilation, length, stride)
@@ -190,16 +190,44 @@ def literal_axis(
         dilated.append(kernel_size - 1 - k if flip else k)
         if k < kernel_size - 1:
             dilated += [None] * (dilation - 1)
-    every = []
-    for start in range(len(padded) - len(dilated) + 1):
-        every.append(
-            [
-                (j, k)
-                for j, k in zip(padded[start : start + len(dilated)], dilated)
-                if j is not None and k is not None
-            ]
-        )
-    return every[::stride]
+    return LiteralWindows(padded, dilated, stride)
+
+
+class LiteralWindows(Sequence[Pairs]):
+    """The windows of :func:`literal_axis`: the dilated kernel laid on the padded input
+    at every start, every ``stride``-th start kept, each window's pairs listed when read.
+    Listed all at once they were a list per output and a tuple per pair, 15 MB at
+    (16384, 9), held while the definition's proof reads them once.
+
+    >>> windows = LiteralWindows([None, 0, 1, 2, None], [0, None, 1], 2)
+    >>> len(windows), windows[0], list(windows)
+    (2, [(1, 1)], [[(1, 1)], [(1, 0)]])
+    """
+
+    def __init__(self, padded: list[int | None], dilated: list[int | None], stride: int) -> None:
+        self.padded, self.dilated, self.stride = padded, dilated, stride
+        self.size = len(range(0, len(padded) - len(dilated) + 1, stride))
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> Pairs: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Pairs]: ...
+
+    def __getitem__(self, index: int | slice) -> Pairs | list[Pairs]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.size))]
+        if not -self.size <= index < self.size:
+            raise IndexError(f"window {index} of {self.size}")
+        start = (index % self.size) * self.stride
+        return [
+            (j, k)
+            for j, k in zip(self.padded[start : start + len(self.dilated)], self.dilated)
+            if j is not None and k is not None
+        ]
 
 
 def literal_pairs(
@@ -212,7 +240,7 @@ def literal_pairs(
     flip: bool,
     channels: tuple[int, int, int] | None = None,
     mode: str = "zeros",
-) -> tuple[tuple[int, ...], list[Pairs]]:
+) -> tuple[tuple[int, ...], Sequence[Pairs]]:
     """The output shape and, per output (row-major, channel first), its pairs of flat
     input index (channel-major, row-major) and flat weight index (PyTorch's
     ``(C_out, C_in/groups, k...)`` order). ``channels`` is ``(C_in, C_out, groups)``."""
@@ -221,9 +249,7 @@ def literal_pairs(
         for n, k, s, p, d in zip(input_shape, kernel_shape, stride, padding, dilation)
     ]
     spatial_out = tuple(len(a) for a in axes)
-    spatial: list[Pairs] = []
-    if len(axes) == 1:  # one axis: the flat indices are the axis's own
-        spatial = axes[0]
+    grid: list[Pairs] = []
     for combo in itertools.product(*axes) if len(axes) > 1 else ():
         pairs = []
         for taps in itertools.product(*combo):
@@ -231,7 +257,9 @@ def literal_pairs(
             for axis, (j_a, k_a) in enumerate(taps):
                 j, k = j * input_shape[axis] + j_a, k * kernel_shape[axis] + k_a
             pairs.append((j, k))
-        spatial.append(pairs)
+        grid.append(pairs)
+    # One axis: the flat indices are the axis's own, its windows listed as read.
+    spatial: Sequence[Pairs] = axes[0] if len(axes) == 1 else grid
     if channels is None:
         return spatial_out, spatial
     c_in, c_out, groups = channels
