@@ -22,7 +22,7 @@ Matrix([[g0*w0, g0*w1 + g1*w0, g0*w2 + g1*w1, g1*w2]])
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -59,18 +59,62 @@ def loss_terms(
     ]
 
 
-def check_upstream(g: Matrix, settings: Layout, symbols: set[Expr]) -> None:
+def check_upstream(g: Sequence[Expr], settings: Layout, symbols: set[Expr]) -> None:
     if len(g) != settings.output_length:
         raise ValueError(
             f"upstream has {len(g)} entries but the layer has {settings.output_length} "
             "outputs; give one upstream gradient per output"
         )
-    shared = set().union(*(e.free_symbols for e in g)) & symbols
+    shared = {s for e in g for s in e.free_symbols if s in symbols}
     if shared:
         raise ValueError(
             f"upstream gradients must not depend on x or w, but they contain "
             f"{sorted(map(str, shared))}"
         )
+
+
+def layer_symbols(*sides: Sequence[Expr]) -> set[Expr]:
+    """Every free symbol of the entries (a plain symbol is its own), in one set built
+    entry by entry: a set per entry, all held for one union, was 3.5 MB for 16k inputs."""
+    found: set[Expr] = set()
+    for side in sides:
+        for e in side:
+            if type(e) is Symbol:
+                found.add(e)
+            else:
+                found.update(e.free_symbols)
+    return found
+
+
+class Filed:
+    """Ints filed under ``count`` keys, each key's in the order given: one flat array
+    and each key's start (compressed rows), not an array per key. For the loss's terms
+    under 16,384 inputs, arrays per input were 4 MB; these are 0.7 MB.
+
+    >>> filed = Filed(3, [2, 0, 2], [7, 8, 9], top=10)
+    >>> list(filed[0]), list(filed[1]), list(filed[2])
+    ([8], [], [7, 9])
+    """
+
+    __slots__ = ("starts", "values")
+
+    def __init__(self, count: int, keys: Sequence[int], values: Iterable[int], top: int) -> None:
+        """``values[n]`` filed under ``keys[n]``; every value lies in ``[0, top)``."""
+        starts = array("q", bytes(8 * (count + 1)))
+        for k in keys:
+            starts[k + 1] += 1
+        for k in range(count):
+            starts[k + 1] += starts[k]
+        typecode = "i" if top <= 2**31 else "q"
+        ordered = array(typecode, bytes(array(typecode).itemsize * len(keys)))
+        place = starts[:-1]
+        for k, v in zip(keys, values):
+            ordered[place[k]] = v
+            place[k] += 1
+        self.starts, self.values = starts, ordered
+
+    def __getitem__(self, key: int) -> array[int]:
+        return self.values[self.starts[key] : self.starts[key + 1]]
 
 
 @dataclass(frozen=True)
@@ -135,11 +179,7 @@ class LossGradients:
     def __init__(self, x: list[Expr], w: list[Expr], g: list[Expr], settings: Layout) -> None:
         self.x_slots, x_back = slots(x, "x")
         self.w_slots, w_back = slots(w, "w")
-        check_upstream(
-            Matrix(g),
-            settings,
-            set(self.x_slots) | set(self.w_slots) | set().union(*(e.free_symbols for e in x + w)),
-        )
+        check_upstream(g, settings, layer_symbols(self.x_slots, self.w_slots, x, w))
         self.g, self.back = g, {**x_back, **w_back}
         self.whole: GradientDerivation | None = None
         self._ranking: TermIndex | None = None
@@ -152,14 +192,27 @@ class LossGradients:
         inputs, weights = len(x), len(w)
         # Term (i, k, j) filed under weight k as i * inputs + j, under input j as
         # i * weights + k: in output order within each, as loss_terms lists them.
-        self.by_weight = [array("q") for _ in range(weights)]
-        self.by_input = [array("q") for _ in range(inputs)]
+        tap_weights, tap_inputs, outputs = array("i"), array("i"), array("i")
         for i in range(settings.output_length):
             if g[i] is S.Zero:
                 continue
             for k, j in settings.taps(i):
-                self.by_weight[k].append(i * inputs + j)
-                self.by_input[j].append(i * weights + k)
+                tap_weights.append(k)
+                tap_inputs.append(j)
+                outputs.append(i)
+        top = settings.output_length
+        self.by_weight = Filed(
+            weights,
+            tap_weights,
+            (i * inputs + j for i, j in zip(outputs, tap_inputs)),
+            top * inputs,
+        )
+        self.by_input = Filed(
+            inputs,
+            tap_inputs,
+            (i * weights + k for i, k in zip(outputs, tap_weights)),
+            top * weights,
+        )
 
     @property
     def ranking(self) -> TermIndex:
