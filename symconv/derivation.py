@@ -29,7 +29,7 @@ from sympy import Expr, Matrix
 from sympy.printing.str import StrPrinter
 
 from symconv.core.engine import forget_pairs, in_session
-from symconv.core.vectors import as_vector, symbol_list, symbolic_vector
+from symconv.core.vectors import as_vector, symbol_list, symbolic_vector, vector_entries
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
 from symconv.ops.datamatrix import rows_from_settings
@@ -51,8 +51,8 @@ Show = Callable[[Any], str]
 class Derivation:
     """One layer, derived: inputs, settings, windows, outputs, matrices, proofs, gradients."""
 
-    x: Matrix
-    w: Matrix
+    input_entries: InitVar[Sequence[Expr]]
+    kernel_entries: InitVar[Sequence[Expr]]
     settings: ConvSettings
     windows: list[list[Expr]]
     output_entries: InitVar[Sequence[Expr]]
@@ -64,15 +64,35 @@ class Derivation:
     #: dL/dz_i = g_i f'(z_i) when an activation follows the convolution (the chain rule);
     #: None when the loss is taken on z itself (no activation, or the identity).
     deltas: Matrix | None = None
-    #: The columns as the stages gave them, under "z" (the outputs), "g" (the upstream),
-    #: "w" and "x" (the gradients): a list or Matrix, or for a big layer's gradients a
-    #: side differentiated again a block at a time when read (they hold as many products
-    #: as the outputs; the proof kept their verdicts). Each becomes a Matrix when first
-    #: read as one: a column Matrix keeps a dict per entry, 4.5 MB for 16,384 entries.
+    #: The columns as the stages gave them, under "input" and "kernel" (the layer's x
+    #: and w), "z" (the outputs), "g" (the upstream), "w" and "x" (the gradients): a
+    #: tuple, list or Matrix, or for a big layer's gradients a side differentiated again
+    #: a block at a time when read (they hold as many products as the outputs; the proof
+    #: kept their verdicts). Each becomes a Matrix when first read as one: a column
+    #: Matrix keeps a dict per entry, 4.5 MB for 16,384 entries.
     columns: dict[str, Sequence[Expr]] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self, output_entries: Sequence[Expr]) -> None:
-        self.columns["z"] = output_entries  # read as d.outputs
+    def __post_init__(
+        self,
+        input_entries: Sequence[Expr],
+        kernel_entries: Sequence[Expr],
+        output_entries: Sequence[Expr],
+    ) -> None:
+        self.columns.update(input=input_entries, kernel=kernel_entries, z=output_entries)
+
+    @property
+    def x(self) -> Matrix:
+        """The input ``x`` as a column Matrix (built on first read)."""
+        whole = self._whole("input")
+        assert whole is not None
+        return whole
+
+    @property
+    def w(self) -> Matrix:
+        """The kernel ``w`` as a column Matrix (built on first read)."""
+        whole = self._whole("kernel")
+        assert whole is not None
+        return whole
 
     def gradient(self, of: str) -> Sequence[Expr] | None:
         """``dL/dw`` (``of="w"``) or ``dL/dx`` (``"x"``) read entry by entry, without
@@ -200,8 +220,8 @@ class Layer:
     ((1, 1), 'same')
     """
 
-    x: Matrix
-    w: Matrix
+    x: tuple[Expr, ...]
+    w: tuple[Expr, ...]
     settings: ConvSettings
     request: Mapping[str, object]
 
@@ -230,8 +250,8 @@ def resolve(
 ) -> Layer:
     """Validate the vectors and options of a 1-D layer once (a built-in exception naming
     the value otherwise)."""
-    xs = as_vector(x, "input x")
-    ws = as_vector(w, "kernel w")
+    xs = vector_entries(x, "input x")
+    ws = vector_entries(w, "kernel w")
     settings = settings_for(xs, ws, stride, padding, dilation, flip, padding_mode)
     request = as_requested(stride, padding, dilation, flip, padding_mode)
     return Layer(xs, ws, settings, MappingProxyType(request))
@@ -368,7 +388,7 @@ def forget_products() -> None:
     forget_pairs()
 
 
-def proof_upstream(deltas: Matrix, x: Matrix, w: Matrix) -> Matrix:
+def proof_upstream(deltas: Matrix, x: Sequence[Expr], w: Sequence[Expr]) -> Matrix:
     """The upstream gradient the tied-gradient proof runs with after an activation.
 
     The proof's law needs an upstream that does not depend on x or w. The deltas are

@@ -136,6 +136,17 @@ def as_vector(values: object, name: str = "the vector") -> Matrix:
     ...
     TypeError: the vector is a dict, which has no entries in order: pass a list of values, e.g. list(d.values())
     """
+    return Matrix(vector_entries(values, name))
+
+
+def vector_entries(values: object, name: str = "the vector") -> tuple[sympy.Expr, ...]:
+    """The entries of a vector as :func:`as_vector` validates them, as a tuple: for a
+    caller that reads them in order and needs no Matrix (a column Matrix keeps a dict
+    per entry, 4.5 MB for 16,384 entries).
+
+    >>> vector_entries([1, 2])
+    (1, 2)
+    """
     if isinstance(values, str):
         raise TypeError(
             f"{name} is the string {values!r}; strings are never evaluated: pass a list "
@@ -167,4 +178,4 @@ def as_vector(values: object, name: str = "the vector") -> Matrix:
         raise TypeError(f"{name} must be a sequence or a sympy vector, got {type(values).__name__}")
     if not entries:
         raise ValueError(f"{name} is empty; it needs at least one entry")
-    return Matrix([as_entry(v, f"entry {i} of {name}") for i, v in enumerate(entries)])
+    return tuple(as_entry(v, f"entry {i} of {name}") for i, v in enumerate(entries))
