@@ -283,10 +283,12 @@ def backward_stage(
     activation: Callable[[Expr], Expr] | None,
     upstream: object,
     windows: list[list[Expr]] | None = None,
+    band: BandedMatrix | None = None,
 ) -> Backward:
     """The backward pass of ``L = sum_i g_i f(z_i)`` (upstream ``g`` symbolic unless
     given) and the tied-gradient proof of the convolution, with the deltas as its
-    upstream after an activation; ``windows``, the rows of X if the caller holds them."""
+    upstream after an activation; ``windows`` and ``band``, the rows of X and the band T
+    if the caller holds them."""
     settings = layer.settings
     gs: Sequence[Expr] = (
         symbol_list("g", settings.output_length)
@@ -294,13 +296,13 @@ def backward_stage(
         else as_vector(upstream, "upstream")
     )
     if activation is None or activation is identity:
-        tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved, windows)
+        tied = tied_gradients(layer.x, layer.w, gs, settings, layer.resolved, windows, band)
         return Backward(tied.proof, gs, tied.grad_w, tied.grad_x, None)
     chain = layer_gradients(
         layer.x, layer.w, activation=activation, upstream=gs, settings=settings, **layer.resolved
     )
     held = as_vector(proof_upstream(chain.deltas, layer.x, layer.w), "upstream")
-    tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved, windows)
+    tied = tied_gradients(layer.x, layer.w, held, settings, layer.resolved, windows, band)
     return Backward(tied.proof, gs, chain.grad_w, chain.grad_x, chain.deltas)
 
 
@@ -366,7 +368,7 @@ def derive(
         say("gradients and the tied-weight proof")
         if f is None or f is identity:
             forget_products()
-        backward = backward_stage(layer, f, upstream, d.windows)
+        backward = backward_stage(layer, f, upstream, d.windows, d.band)
         d.upstream = backward.upstream
         d.columns.update(w=backward.grad_w, x=backward.grad_x)
         d.deltas = backward.deltas

@@ -590,6 +590,7 @@ def tied_weight_steps(
     weight_name: str = r"weight gradient is $X^{\top} g$",
     triples: GradientTriples | None = None,
     ranking_with: Callable[[Sequence[Expr]], TermIndex] | None = None,
+    band: BandedMatrix | None = None,
 ) -> list[Step]:
     """The claims of :func:`prove_tied_gradients` for any flat layout (a 1-D
     ``ConvSettings``, a 2-D :class:`~symconv.conv2d.ConvSettings2D`, a channel layout).
@@ -599,13 +600,14 @@ def tied_weight_steps(
     every claim that reads them, so a big layer's proof never holds a whole gradient.
     ``triples``, when given, is fed each block for the comparison with the literal
     definition. ``ranking_with``, when given, ranks the untied entries' names with the
-    gradients' own symbols (see :class:`UntiedNames`). Past :data:`KEPT_BAND` entries
+    gradients' own symbols (see :class:`UntiedNames`); ``band``, the band T of ``w``
+    under ``settings`` when the caller built it already. Past :data:`KEPT_BAND` entries
     the steps keep their verdicts and how to build their sides, not the sides.
 
     Claims about the updated matrix are checked per weight over an identical tie map
     (``T(w')`` stores one expression per weight), not per entry of the band.
     """
-    t = band_from_settings(w, settings)
+    t = band_from_settings(w, settings) if band is None else band
     # Gradients given whole (lists) are already held: checking them in blocks would only
     # rebuild the products the memo shares (measured 0.98x -> 1.17x the floor for the
     # channel proof). Only Rebuilt sides are read, checked and let go in blocks.
@@ -923,13 +925,15 @@ def tied_gradients(
     settings: ConvSettings,
     request: Mapping[str, object],
     rows: list[list[Expr]] | None = None,
+    band: BandedMatrix | None = None,
 ) -> TiedGradients:
     """The tied-gradient stage for a resolved layer: the proof of
     :func:`prove_tied_gradients` with the gradients it differentiated.
 
     ``request`` is the layer as the user asked for it (``stride``, ``padding``,
-    ``dilation``, ``flip``, ``padding_mode``), for the literal definition; ``rows``, the
-    windows of X when the caller holds them already (built from the settings otherwise).
+    ``dilation``, ``flip``, ``padding_mode``), for the literal definition; ``rows`` and
+    ``band``, the windows of X and the band T of ``w`` when the caller holds them already
+    (built from the settings otherwise).
 
     >>> from symconv import symbolic_vector
     >>> from symconv.layout.axis import conv_settings
@@ -990,6 +994,7 @@ def tied_gradients(
         ),
         triples=triples,
         ranking_with=loss.ranking_with,
+        band=band,
     )
     definition = gradient_definition_steps(
         lambda: layer_pairs((len(x_list),), (count,), dict(request)),
