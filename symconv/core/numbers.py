@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from array import array
 from collections.abc import Iterable, Sequence
 
 
@@ -77,3 +78,30 @@ def as_sizes(
         )
     names = list(labels) if labels is not None else ["entry"] * len(entries)
     return tuple(as_int(n, f"{name} {label}", 1) for n, label in zip(entries, names))
+
+
+#: The largest int a 4-byte array item holds, plus one.
+INT32_TOP = 2**31
+
+
+def int_array(top: int) -> array[int]:
+    """An empty array for ints in ``[0, top)``: 4 bytes an item where they fit, else 8.
+
+    >>> int_array(10).typecode, int_array(2**40).typecode
+    ('i', 'q')
+    """
+    return array("i" if top <= INT32_TOP else "q")
+
+
+def narrowed(values: array[int]) -> array[int]:
+    """``values`` in 4-byte items if every one fits, else ``values`` itself: for arrays
+    built before their bound is known (a band's columns, a list of entries' keys).
+
+    >>> narrowed(array("q", [3, -1])).typecode, narrowed(array("q", [2**40])).typecode
+    ('i', 'q')
+    """
+    if values.itemsize <= 4:
+        return values
+    if not values or (-INT32_TOP <= min(values) and max(values) < INT32_TOP):
+        return array("i", values)
+    return values

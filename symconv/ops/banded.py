@@ -37,7 +37,7 @@ from typing import Any
 from sympy import Add, Expr, Matrix, S, zeros
 
 from symconv.core.engine import dot
-from symconv.core.numbers import as_int
+from symconv.core.numbers import as_int, int_array, narrowed
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import Layout, conv_settings
 
@@ -82,7 +82,8 @@ class TieMap(Mapping[Entry, int]):
             columns.extend(row_columns)
             weights.extend(k for k, _ in ordered)
             starts.append(len(columns))
-        self._starts, self._columns, self._weights = starts, columns, weights
+        # 4-byte items where they fit: the band of a (16384, 9) layer is 147k entries.
+        self._starts, self._columns, self._weights = map(narrowed, (starts, columns, weights))
 
     def row_columns(self, i: int) -> array[int]:
         """The columns of row ``i`` that hold weights, ascending (empty past the rows).
@@ -145,7 +146,10 @@ class TieMap(Mapping[Entry, int]):
     def indices(self, entries: Iterable[Entry]) -> list[int | None]:
         """``[self.get(e) for e in entries]``, a row's columns looked up in a dict built
         once per run of entries in that row (fast for row-sorted entries)."""
-        found: list[int | None] = []
+        return list(self.each_index(entries))
+
+    def each_index(self, entries: Iterable[Entry]) -> Iterator[int | None]:
+        """:meth:`indices` one entry at a time."""
         row, where = None, {}
         starts, columns, weights = self._starts, self._columns, self._weights
         for entry in entries:
@@ -154,8 +158,7 @@ class TieMap(Mapping[Entry, int]):
                 inside = isinstance(row, int) and 0 <= row < len(starts) - 1
                 a, b = (starts[row], starts[row + 1]) if inside else (0, 0)
                 where = dict(zip(columns[a:b], weights[a:b]))
-            found.append(where.get(entry[1]) if len(entry) == 2 else None)
-        return found
+            yield where.get(entry[1]) if len(entry) == 2 else None
 
     def __iter__(self) -> Iterator[Entry]:
         for i, (columns, _) in enumerate(self.row_arrays()):
@@ -285,7 +288,8 @@ class TieSets(Mapping[int, TieSet]):
 
     def _grouped(self) -> list[array[int]]:
         if self._by_weight is None:
-            groups = [array("q") for _ in range(self._count)]
+            top = len(self._ties._weights)
+            groups = [int_array(top) for _ in range(self._count)]
             for position, k in enumerate(self._ties._weights):
                 groups[k].append(position)
             self._by_weight = groups
@@ -366,11 +370,15 @@ class BandedMatrix:
             return TieSets(self.ties, len(self.weights))
         return self.tie_sets()
 
-    def tie_indices(self, entries: Sequence[Entry]) -> list[int | None]:
+    def tie_indices(self, entries: Iterable[Entry]) -> list[int | None]:
         """The weight index each entry holds, None off the band."""
+        return list(self.each_tie_index(entries))
+
+    def each_tie_index(self, entries: Iterable[Entry]) -> Iterator[int | None]:
+        """:meth:`tie_indices` one entry at a time, for a caller that keeps few of them."""
         if isinstance(self.ties, TieMap):
-            return self.ties.indices(entries)
-        return [self.ties.get(entry) for entry in entries]
+            return self.ties.each_index(entries)
+        return (self.ties.get(entry) for entry in entries)
 
     def matvec(self, x: Sequence[Expr]) -> list[Expr]:
         """``T * x`` over the band only."""
@@ -465,7 +473,9 @@ def band_transposed_times(t: BandedMatrix, g: Sequence[Expr]) -> Callable[[int, 
     for j in range(width):
         first[j + 1] += first[j]
     cursor = array("q", first)
-    rows, weights = array("q", bytes(8 * len(cols))), array("q", bytes(8 * len(cols)))
+    rows, weights = int_array(len(starts)), int_array(len(t.weights))
+    rows.frombytes(bytes(rows.itemsize * len(cols)))
+    weights.frombytes(bytes(weights.itemsize * len(cols)))
     for i in range(len(starts) - 1):  # row-major: each column fills in ascending rows
         for p in range(starts[i], starts[i + 1]):
             j = cols[p]

@@ -40,6 +40,7 @@ from symconv.core.engine import (
     pair_product,
     total,
 )
+from symconv.core.numbers import narrowed
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout
 from symconv.ops.banded import (
@@ -126,7 +127,7 @@ class EntryList(EntrySequence):
     def __init__(self, entries: Iterable[Entry], width: int) -> None:
         if width < 1:
             raise ValueError(f"width must be at least 1, got {width}")
-        keys = array("q", (i * width + j for i, j in entries))
+        keys = narrowed(array("q", (i * width + j for i, j in entries)))
         # An entry may come twice in a row (a padding mode's row reads a column from two
         # taps), as the untied entries have always listed it.
         if not all(map(le, keys, islice(keys, 1, None))):
@@ -429,12 +430,15 @@ def update_step(
     weights they hold, so ``w0 + w2`` is compared with ``w0 + w2``.
 
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
-    first entry that breaks it without building the rest. ``ties`` is
-    ``t.tie_indices(entries)``, for a caller that checks several updates of one T.
+    first entry that breaks it without building the rest. ``ties``, when given, is
+    ``t.tie_indices(entries)``; otherwise each entry's tie is read as it is reached (a
+    list of them was 1.2 MB at (16384, 9)).
     """
-    if ties is None:
-        ties = t.tie_indices(entries)
-    for entry, k in zip(entries, ties):
+
+    def each_tie() -> Iterable[int | None]:
+        return t.each_tie_index(entries) if ties is None else ties
+
+    for entry, k in zip(entries, each_tie()):
         if k is None:
             value = updated(entry)
             if value != 0:
@@ -451,7 +455,7 @@ def update_step(
                 )
     first: dict[object, tuple[Entry, Expr]] = {}
     weights_at = getattr(t.ties, "weights_at", None) if folded else None
-    for entry, tie in zip(entries, ties):
+    for entry, tie in zip(entries, each_tie()):
         if tie is None:
             continue
         key: object = tuple(weights_at(entry)) if weights_at is not None else tie
@@ -620,7 +624,6 @@ def tied_weight_steps(
     # (EntryList, BandedMatrix.tie_set_view): as tuples and dicts they were most of a big
     # proof's memory (2.6 M small objects at (4096, 64)).
     entries = untied_entries(t)
-    ties = t.tie_indices(entries)
     tie_sets = t.tie_set_view()
     tie_sums = TieSums(x, g, tie_sets, ranking_with)
 
@@ -666,7 +669,9 @@ def tied_weight_steps(
         del gw, cw, union, values, sums, new, proj
         if not keep:
             forget_built()  # the block's products go with it (kept: shared on)
-    off_band = [p for p, tie in enumerate(ties) if tie is None]
+    off_band = narrowed(
+        array("q", (p for p, tie in enumerate(t.each_tie_index(entries)) if tie is None))
+    )
     for a, b in spans(len(off_band), BLOCK_TERMS):
         positions = off_band[a:b]
         zeros = EntryList((entries[p] for p in positions), t.shape[1])
@@ -802,7 +807,6 @@ def tied_weight_steps(
             t,
             rebuilt.__getitem__,
             entries,
-            ties,
             folded=bool(getattr(settings, "folds", False)),
         )
     )
@@ -818,7 +822,7 @@ def tied_weight_steps(
     def masked(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
-    dense_kept = update_step("dense step", t, dense, entries, ties)
+    dense_kept = update_step("dense step", t, dense, entries)
     # Where every g_i x_j off the band is zero (an upstream the activation zeroed, say),
     # no structural zero can move: there is no contrast to exhibit, and none is claimed.
     movable = any(dl_du[entries[p]] != 0 for p in off_band)
@@ -837,7 +841,7 @@ def tied_weight_steps(
             },
         )
     )
-    masked_kept = update_step("masked step", t, masked, entries, ties)
+    masked_kept = update_step("masked step", t, masked, entries)
     shared = any(len(v) > 1 for v in tie_sets.values())
     steps.append(
         observe(
