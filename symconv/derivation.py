@@ -32,7 +32,7 @@ from symconv.core.engine import forget_pairs, in_session
 from symconv.core.vectors import as_vector, symbol_list, symbolic_vector, vector_entries
 from symconv.layout.axis import ConvSettings
 from symconv.ops.banded import BandedMatrix
-from symconv.ops.datamatrix import rows_from_settings
+from symconv.ops.datamatrix import DataRows
 from symconv.ops.gradients import activation_function, identity, layer_gradients
 from symconv.ops.sliding import settings_for
 from symconv.proofs.definition import as_requested
@@ -54,7 +54,7 @@ class Derivation:
     input_entries: InitVar[Sequence[Expr]]
     kernel_entries: InitVar[Sequence[Expr]]
     settings: ConvSettings
-    windows: list[list[Expr]]
+    windows: Sequence[list[Expr]]  # X's rows (DataRows: held flat, a row read as a list)
     output_entries: InitVar[Sequence[Expr]]
     band: BandedMatrix
     activation: str | None
@@ -155,7 +155,7 @@ class Derivation:
 
     @property
     def data_matrix(self) -> Matrix:
-        return Matrix(self.windows)
+        return Matrix(list(self.windows))
 
     def to_text(self, max_rows: int = 8, index_base: int = 0) -> str:
         return derivation_text(self, max_rows, index_base)
@@ -282,7 +282,7 @@ def backward_stage(
     layer: Layer,
     activation: Callable[[Expr], Expr] | None,
     upstream: object,
-    windows: list[list[Expr]] | None = None,
+    windows: Sequence[list[Expr]] | None = None,
     band: BandedMatrix | None = None,
 ) -> Backward:
     """The backward pass of ``L = sum_i g_i f(z_i)`` (upstream ``g`` symbolic unless
@@ -355,7 +355,7 @@ def derive(
         layer.x,
         layer.w,
         settings,
-        rows_from_settings(list(layer.x), settings),
+        DataRows.from_settings(layer.x, settings),
         forward.outputs,
         forward.band,
         None if activation is None else getattr(activation, "__name__", str(activation)),
@@ -513,7 +513,7 @@ class TextPrinter(StrPrinter):
 class RowsView:
     """A list of rows seen as a matrix (shape, ``[i, j]``) without building a SymPy one."""
 
-    def __init__(self, rows: list[list[Expr]]) -> None:
+    def __init__(self, rows: Sequence[list[Expr]]) -> None:
         self.rows = rows
         self.shape = (len(rows), len(rows[0]) if rows else 0)
 

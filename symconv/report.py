@@ -695,7 +695,7 @@ def banded_section(d: Derivation, index_base: int, max_size: int, level: int) ->
 def data_matrix_section(d: Derivation, index_base: int, max_size: int, level: int) -> str:
     s = d.settings
     # Only the shown corner of X is read: the windows seen as a matrix, not a SymPy one.
-    matrix = matrix_latex(RowsView(list(d.windows)), max_size, max_size, index_base)
+    matrix = matrix_latex(RowsView(d.windows), max_size, max_size, index_base)
     kernel = vector_latex(effective_kernel(d), max_size, index_base)
     z_column = vector_latex(list(d.outputs), max_size, index_base, max_terms=4)
     candidates = [rf"z = X w' = {matrix} {kernel} = {z_column}", rf"z = X w' = {matrix} {kernel}"]
@@ -705,7 +705,7 @@ def data_matrix_section(d: Derivation, index_base: int, max_size: int, level: in
         r"and weights swap, and several filters at once are $Z = XW$, one column each."
     )
     shown = next((c for c in candidates if fits(c)), None)
-    parts = [intro, equation(shown or alone("X", RowsView(list(d.windows)), index_base, max_size))]
+    parts = [intro, equation(shown or alone("X", RowsView(d.windows), index_base, max_size))]
     if d.activated is not None and d.activation is not None:
         parts.append(activation_part(d, index_base, max_size))
     title = "The data matrix X" + (" and a = f(Xw')" if d.activated is not None else "")

@@ -51,7 +51,7 @@ from symconv.ops.banded import (
     band_from_settings,
     band_transposed_times,
 )
-from symconv.ops.datamatrix import data_transpose_times, rows_from_settings
+from symconv.ops.datamatrix import DataRows, data_transpose_times
 from symconv.ops.gradients import LossGradients
 from symconv.ops.sliding import settings_for
 from symconv.proofs.definition import as_requested, gradient_definition_steps, layer_pairs
@@ -928,7 +928,7 @@ def tied_gradients(
     upstream: Sequence[Expr],
     settings: ConvSettings,
     request: Mapping[str, object],
-    rows: list[list[Expr]] | None = None,
+    rows: Sequence[list[Expr]] | None = None,
     band: BandedMatrix | None = None,
 ) -> TiedGradients:
     """The tied-gradient stage for a resolved layer: the proof of
@@ -948,7 +948,7 @@ def tied_gradients(
     """
     x_list, w_list, g_list = list(x), list(w), list(upstream)
     loss = LossGradients(x_list, w_list, g_list, settings)
-    rows = rows_from_settings(x_list, settings) if rows is None else rows
+    rows = DataRows.from_settings(x_list, settings) if rows is None else rows
     count = len(w_list)
 
     def weight_gradients(start: int, stop: int) -> list[Expr]:
