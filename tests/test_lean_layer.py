@@ -117,3 +117,144 @@ def test_a_ranking_of_symbols_orders_as_mul_does():
     assert TermIndex([(a, b, c)], ranking=shared).gradient(b) == a * c
     assert [shared.rank_of(s) for s in (c, b, a)] == [0, 1, 2]
     assert untied_prefix([a], [b]) == "u"
+
+
+def test_a_ranking_shares_a_rank_between_equal_symbols_and_finds_one_made_apart():
+    from sympy import Dummy, Symbol
+
+    a1, a2, b = Symbol("a"), Dummy("a"), Symbol("b")
+    twin = Symbol("b", real=True)  # equal name, other assumptions: another symbol
+    ranking = TermIndex.ranking_of([b, a1, b, twin])
+    assert ranking.rank_of(a1) == 0 and ranking.rank_of(b) == 1
+    assert ranking.rank_of(Symbol("a")) == 0  # equal to a1 (by key, not by id)
+    assert ranking.rank_of(twin) not in (None, ranking.rank_of(b))
+    assert ranking.rank_of(a2) is None and ranking.rank_count == 3
+    with session() as memo:
+        TermIndex.ranking_of([Symbol("q7")])
+        assert not memo.symbols  # keyed without the session remembering them
+
+
+def test_symbol_keys_order_as_basic_compare_and_share_assumption_pairs():
+    from functools import cmp_to_key
+
+    from sympy import Basic, Symbol
+
+    made = [
+        Symbol("x"),
+        Symbol("y", positive=True),
+        Symbol("x", real=True),
+        Symbol("a10"),
+        Symbol("a9"),
+        Symbol("B"),
+    ]
+    assert sorted(made, key=engine.compute_symbol_key) == sorted(
+        made, key=cmp_to_key(Basic.compare)
+    )
+    one, two = engine.compute_symbol_key(Symbol("p")), engine.compute_symbol_key(Symbol("q"))
+    assert one is not None and two is not None and one[-1] is two[-1]  # one shared pair
+    assert engine.compute_symbol_key(Symbol("n", commutative=False)) is None
+
+
+def test_a_lone_product_is_held_alone_then_in_a_table_and_found_either_way():
+    a, b, c = symbols("a b c")
+    with session() as memo:
+        ab = engine.sorted_product((a, b))
+        assert memo.pairs[id(a)] is ab  # no table for one product
+        assert engine.sorted_product((a, b)) is ab and engine.pair_product(b, a) is ab
+        ac = engine.sorted_product((a, c))
+        assert isinstance(memo.pairs[id(a)], dict)  # a second product: a table
+        assert engine.pair_product(a, b) is ab and engine.pair_product(c, a) is ac
+        assert ab == a * b and ac == a * c and ab is not ac
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        (9, 3, 1, 0, 1, False, "zeros"),
+        (10, 3, 2, 1, 2, True, "zeros"),
+        (8, 4, 3, (2, 1), 1, False, "reflect"),
+        (7, 3, 1, 2, 2, False, "circular"),
+        (6, 2, 2, "same", 1, True, "replicate"),
+    ],
+)
+def test_literal_windows_list_each_window_as_the_eager_definition(options):
+    from symconv.proofs.references import MODE_READS, literal_axis, literal_padding
+
+    length, size, stride, padding, dilation, flip, mode = options
+    windows = literal_axis(length, size, stride, padding, dilation, flip, mode)
+    # The definition as it was written eagerly: every start, then every stride-th kept.
+    left, right = literal_padding(padding, size, dilation, length, stride)
+    read = MODE_READS[mode]
+    padded = [read(j, length) for j in range(-left, 0)] + list(range(length))
+    padded += [read(j, length) for j in range(length, length + right)]
+    dilated: list[int | None] = []
+    for k in range(size):
+        dilated += [size - 1 - k if flip else k] + [None] * (dilation - 1 if k < size - 1 else 0)
+    every = [
+        [(j, k) for j, k in zip(padded[s : s + len(dilated)], dilated) if None not in (j, k)]
+        for s in range(len(padded) - len(dilated) + 1)
+    ][::stride]
+    assert len(windows) == len(every) and list(windows) == every
+    assert windows[-1] == every[-1] and windows[1:3] == every[1:3]
+    with pytest.raises(IndexError):
+        windows[len(every)]
+
+
+def test_data_rows_read_as_the_windows_and_refuse_a_ragged_list():
+    from symconv.ops.datamatrix import DataRows, rows_from_settings
+
+    for opts in MODES:
+        x, _, s = symbolic_layer(opts)
+        rows = DataRows.from_settings(x, s)
+        assert rows == rows_from_settings(x, s) and list(rows) == rows_from_settings(x, s)
+        assert rows[1:3] == rows_from_settings(x, s)[1:3]
+    assert DataRows(list(symbols("a b c d")), 2) != [list(symbols("a b")), list(symbols("c e"))]
+    with pytest.raises(ValueError, match="not rows of 3"):
+        DataRows(list(symbols("a b c d")), 3)
+
+
+def test_filed_ints_keep_their_order_under_each_key_in_narrow_items():
+    from symconv.ops.gradients import Filed
+
+    keys, values = [3, 0, 3, 1, 0], [50, 10, 51, 20, 11]
+    filed = Filed(5, keys, values, top=100)
+    assert [list(filed[k]) for k in range(5)] == [[10, 11], [20], [], [50, 51], []]
+    assert filed.values.itemsize == 4
+    assert Filed(2, [1, 0], [2**40, 7], top=2**41).values.itemsize == 8
+
+
+def test_the_triples_refuse_a_code_twice_in_place_of_another_and_take_any_order():
+    from array import array
+
+    from symconv.proofs.definition import layer_pairs
+    from symconv.proofs.references import GradientTriples
+
+    x, w, g = symbolic_vector("x", 9), symbolic_vector("w", 3), symbolic_vector("g", 7)
+    pairs = layer_pairs((9,), (3,), {})
+    triples = GradientTriples(pairs, list(x), list(w), list(g))
+    assert triples.expected is not None
+    shuffled = array("q", reversed(triples.expected))
+    triples.found["w"] = shuffled
+    triples.finish("w")
+    assert triples.expected is not None  # the same codes in another order agree
+    twice = array("q", triples.expected)
+    twice[1] = twice[0]  # as many codes, one read twice and one never
+    triples.found["x"] = twice
+    triples.finish("x")
+    assert triples.expected is None
+
+
+def test_derive_hands_its_band_and_rows_to_the_backward(monkeypatch):
+    import symconv.proofs.tied as tied
+
+    seen = {}
+    real = tied.tied_weight_steps
+
+    def spy(*args, **kwargs):
+        seen["band"] = kwargs.get("band")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tied, "tied_weight_steps", spy)
+    d = derive(symbolic_vector("x", 9), symbolic_vector("w", 3), grad=True, padding=1)
+    assert seen["band"] is d.band and d.holds
+    assert d.x == symbolic_vector("x", 9) and d.x is d.x  # built once, on first read
