@@ -29,7 +29,7 @@ import sympy
 from sympy import Dummy, Expr, Matrix, S, Symbol
 
 from symconv.core.engine import TermIndex, is_plain_symbol
-from symconv.core.numbers import as_int
+from symconv.core.numbers import as_int, int_array
 from symconv.core.vectors import as_vector, check_name, symbolic_vector
 from symconv.layout.axis import ConvSettings, Layout
 from symconv.ops.sliding import settings_for, sliding_outputs
@@ -105,8 +105,8 @@ class Filed:
             starts[k + 1] += 1
         for k in range(count):
             starts[k + 1] += starts[k]
-        typecode = "i" if top <= 2**31 else "q"
-        ordered = array(typecode, bytes(array(typecode).itemsize * len(keys)))
+        ordered = int_array(top)
+        ordered.frombytes(bytes(ordered.itemsize * len(keys)))
         place = starts[:-1]
         for k, v in zip(keys, values):
             ordered[place[k]] = v
