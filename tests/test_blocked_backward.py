@@ -67,6 +67,7 @@ def test_a_big_layers_proof_reads_as_the_kept_one(monkeypatch, opts):
     kept = prove_tied_gradients(x, w, g, **opts)
     monkeypatch.setattr(tied, "KEPT_BAND", 0)  # every layer is big: sides are Rebuilt
     monkeypatch.setattr(tied, "BLOCK_TERMS", 4)  # and checked in many blocks
+    monkeypatch.setattr(tied, "INPUT_BLOCK_TERMS", 4)
     blocked = prove_tied_gradients(x, w, g, **opts)
     assert kept.holds and blocked.holds
     assert isinstance(blocked.steps[0].lhs, Rebuilt) and not isinstance(kept.steps[0].lhs, Rebuilt)
@@ -81,6 +82,7 @@ def test_a_big_layers_proof_reads_as_the_kept_one(monkeypatch, opts):
 def test_a_wrong_gradient_fails_at_its_entry_in_the_blocked_proof(monkeypatch):
     monkeypatch.setattr(tied, "KEPT_BAND", 0)
     monkeypatch.setattr(tied, "BLOCK_TERMS", 4)
+    monkeypatch.setattr(tied, "INPUT_BLOCK_TERMS", 4)
     x, w, g, s = layer({}, 12, 4)
     right_x, right_w = conv1d_grads(x, w, g)
     wrong_w, wrong_x = list(right_w), list(right_x)

@@ -20,7 +20,7 @@ Matrix([
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import eq
 from typing import overload
 
@@ -90,6 +90,10 @@ class DataRows(Sequence[list[Expr]]):
             raise IndexError(f"row {index} of {count}")
         start = (index % count) * self.width
         return self.entries[start : start + self.width]
+
+    def __iter__(self) -> Iterator[list[Expr]]:
+        entries, width = self.entries, self.width
+        return (entries[a : a + width] for a in range(0, len(entries), width))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):

@@ -431,15 +431,16 @@ def update_step(
 
     ``updated`` gives an entry's new value on demand, so a claim that fails stops at the
     first entry that breaks it without building the rest. ``ties``, when given, is
-    ``t.tie_indices(entries)``; otherwise each entry's tie is read as it is reached (a
-    list of them was 1.2 MB at (16384, 9)).
+    ``t.tie_indices(entries)`` (or an int array of them, -1 off the band, for a caller
+    that checks several updates of one T); otherwise each entry's tie is read as it is
+    reached.
     """
 
     def each_tie() -> Iterable[int | None]:
         return t.each_tie_index(entries) if ties is None else ties
 
     for entry, k in zip(entries, each_tie()):
-        if k is None:
+        if k is None or k < 0:
             value = updated(entry)
             if value != 0:
                 return Step(
@@ -456,7 +457,7 @@ def update_step(
     first: dict[object, tuple[Entry, Expr]] = {}
     weights_at = getattr(t.ties, "weights_at", None) if folded else None
     for entry, tie in zip(entries, each_tie()):
-        if tie is None:
+        if tie is None or tie < 0:
             continue
         key: object = tuple(weights_at(entry)) if weights_at is not None else tie
         value = updated(entry)
@@ -478,11 +479,13 @@ def update_step(
 
 
 #: About this many loss terms are differentiated and checked together: a block of
-#: weights (or of inputs) whose gradients hold about this many products (a weight's tie
-#: set is never split). 1 << 12 against 1 << 14, two runs each: peak RSS growth 56.2
-#: against 58.8 MB at (16384, 9), 65.3 against 66.0 at (4096, 64), times within the
-#: machine's noise.
-BLOCK_TERMS = 1 << 12
+#: weights whose gradients hold about this many products (a weight's tie set is never
+#: split). Each block of weights reads X's rows once for X^T g, so fewer, larger blocks.
+BLOCK_TERMS = 1 << 14
+
+#: The same for a block of inputs, whose gradients are short sums: 1 << 12 against
+#: 1 << 14, two runs each, read a peak RSS growth of 56.2 against 58.8 MB at (16384, 9).
+INPUT_BLOCK_TERMS = 1 << 12
 
 #: Up to this many entries in the band a proof keeps the sides of its gradient claims;
 #: beyond, it keeps how to build them again (:class:`~symconv.proofs.proof.Rebuilt`).
@@ -672,9 +675,10 @@ def tied_weight_steps(
         del gw, cw, union, values, sums, new, proj
         if not keep:
             forget_built()  # the block's products go with it (kept: shared on)
-    off_band = narrowed(
-        array("q", (p for p, tie in enumerate(t.each_tie_index(entries)) if tie is None))
-    )
+    # Each entry's tie, -1 off the band, read once for the claims that walk the entries
+    # (an array: a list of them was 1.2 MB at (16384, 9)).
+    ties = narrowed(array("q", (-1 if k is None else k for k in t.each_tie_index(entries))))
+    off_band = narrowed(array("q", (p for p, tie in enumerate(ties) if tie < 0)))
     for a, b in spans(len(off_band), BLOCK_TERMS):
         positions = off_band[a:b]
         zeros = EntryList((entries[p] for p in positions), t.shape[1])
@@ -691,7 +695,7 @@ def tied_weight_steps(
         triples.finish("w")  # compared now, at this pass's low point, and let go
     transposed: Callable[[int, int], list[Expr]] = band_transposed_times(t, g)
     kept_x: tuple[list[Expr], list[Expr]] = ([], [])
-    for a, b in spans(len(x), BLOCK_TERMS // terms_per_input if blocked else len(x)):
+    for a, b in spans(len(x), INPUT_BLOCK_TERMS // terms_per_input if blocked else len(x)):
         gx, tx = block_of(grad_x, a, b), transposed(a, b)
         input_tally.add(a, gx, tx, input_labels[a:b])
         if triples is not None:
@@ -810,6 +814,7 @@ def tied_weight_steps(
             t,
             rebuilt.__getitem__,
             entries,
+            ties,
             folded=bool(getattr(settings, "folds", False)),
         )
     )
@@ -825,7 +830,7 @@ def tied_weight_steps(
     def masked(e: Entry) -> Expr:
         return t[e] - eta * dl_du[e] if e in t.ties else S.Zero
 
-    dense_kept = update_step("dense step", t, dense, entries)
+    dense_kept = update_step("dense step", t, dense, entries, ties)
     # Where every g_i x_j off the band is zero (an upstream the activation zeroed, say),
     # no structural zero can move: there is no contrast to exhibit, and none is claimed.
     movable = any(dl_du[entries[p]] != 0 for p in off_band)
@@ -844,7 +849,7 @@ def tied_weight_steps(
             },
         )
     )
-    masked_kept = update_step("masked step", t, masked, entries)
+    masked_kept = update_step("masked step", t, masked, entries, ties)
     shared = any(len(v) > 1 for v in tie_sets.values())
     steps.append(
         observe(
