@@ -83,16 +83,12 @@ class Derivation:
     @property
     def x(self) -> Matrix:
         """The input ``x`` as a column Matrix (built on first read)."""
-        whole = self._whole("input")
-        assert whole is not None
-        return whole
+        return self._held("input")
 
     @property
     def w(self) -> Matrix:
         """The kernel ``w`` as a column Matrix (built on first read)."""
-        whole = self._whole("kernel")
-        assert whole is not None
-        return whole
+        return self._held("kernel")
 
     def gradient(self, of: str) -> Sequence[Expr] | None:
         """``dL/dw`` (``of="w"``) or ``dL/dx`` (``"x"``) read entry by entry, without
@@ -100,6 +96,12 @@ class Derivation:
         if of not in ("w", "x"):
             raise ValueError(f"gradient of {of!r}: use 'w' or 'x'")
         return self.columns.get(of)
+
+    def _held(self, of: str) -> Matrix:
+        """:meth:`_whole` of a column every derivation has (x, w, the outputs)."""
+        whole = self._whole(of)
+        assert whole is not None
+        return whole
 
     def _whole(self, of: str) -> Matrix | None:
         side = self.columns.get(of)
@@ -111,9 +113,7 @@ class Derivation:
     @property
     def outputs(self) -> Matrix:
         """The outputs ``z`` as a column Matrix (built on first read)."""
-        whole = self._whole("z")
-        assert whole is not None
-        return whole
+        return self._held("z")
 
     @property
     def upstream(self) -> Matrix | None:
