@@ -244,6 +244,32 @@ def test_the_triples_refuse_a_code_twice_in_place_of_another_and_take_any_order(
     assert triples.expected is None
 
 
+@pytest.mark.parametrize("at_once", [1, 2, 3, 7, 1 << 13])
+def test_codes_compared_in_runs_agree_with_one_sort(at_once, monkeypatch):
+    import random
+    from array import array
+
+    import symconv.proofs.references as references
+
+    monkeypatch.setattr(references, "CODES_AT_ONCE", at_once)
+    rng = random.Random(at_once)
+    for _ in range(200):
+        expected = array("q", sorted(rng.sample(range(-5, 40), rng.randint(1, 20))))
+        found = list(expected)
+        change = rng.choice(["none", "replace", "outside", "twice", "drop"])
+        if change == "replace":
+            found[rng.randrange(len(found))] = rng.randrange(-5, 40)
+        elif change == "outside":
+            found[rng.randrange(len(found))] = rng.choice([-100, 100])
+        elif change == "twice" and len(found) > 1:
+            found[0] = found[-1]
+        elif change == "drop":
+            found.pop()
+        rng.shuffle(found)
+        plain = sorted(found) == list(expected)
+        assert references.same_codes(array("q", found), expected) is plain
+
+
 def test_derive_hands_its_band_and_rows_to_the_backward(monkeypatch):
     import symconv.proofs.tied as tied
 
