@@ -363,6 +363,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-size must be at least 2, got {args.max_size}")
     check_layer_options(args)
     if not to_stdout:
+        check_latex_name(args.output, "--output", "add --pdf to compile {pdf} beside it")
         check_output(args.output, force=args.force)
         if args.pdf:
             check_pdf_outputs(Path(args.output), args.force)
@@ -394,6 +395,26 @@ def run_report(args: argparse.Namespace) -> int:
                 print(f"symconv: error: {error}", file=sys.stderr)
                 return 1
     return 0 if all(d.holds for d in derivations) else 1
+
+
+def check_latex_name(name: str, option: str, compiling: str) -> None:
+    """Refuse a LaTeX output named as a PDF: its text would sit in a file a viewer cannot
+    open (and ``--pdf`` would compile it onto itself). ``compiling`` says how to get the
+    PDF, naming it ``{pdf}`` and the LaTeX ``{tex}``.
+
+    >>> check_latex_name("layer.tex", "--output", "add --pdf to compile {pdf} beside it")
+    >>> check_latex_name("out/layer.PDF", "--output", "add --pdf to compile {pdf} beside it")
+    Traceback (most recent call last):
+    ...
+    symconv.cli.UsageError: --output out/layer.PDF is LaTeX, not a PDF: name it layer.tex (add --pdf to compile layer.pdf beside it)
+    """
+    path = Path(name)
+    if path.suffix.lower() == ".pdf":
+        tex = path.with_suffix(".tex")
+        raise UsageError(
+            f"{option} {name} is LaTeX, not a PDF: name it {tex.name} "
+            f"({compiling.format(tex=tex, pdf=tex.with_suffix('.pdf').name)})"
+        )
 
 
 def check_pdf_outputs(tex: Path, force: bool) -> None:
@@ -611,6 +632,7 @@ def run_derive(args: argparse.Namespace) -> int:
             )
     check_layer_options(args)
     if args.tex is not None:
+        check_latex_name(args.tex, "--tex", "symconv report -o {tex} --pdf writes {pdf} too")
         check_output(args.tex, force=args.force)
     base = args.index_base
     derivations: list[Derivation] = []

@@ -225,6 +225,22 @@ def test_a_foreign_pdf_beside_the_tex_is_refused_before_anything_is_written(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my.pdf"]
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["report", "-o", "layer.pdf"],
+            "--output layer.pdf is LaTeX, not a PDF: name it layer.tex",
+        ),
+        (["report", "-o", "layer.PDF", "--pdf"], "add --pdf to compile layer.pdf beside it"),
+        (["derive", "--tex", "layer.pdf"], "symconv report -o layer.tex --pdf writes layer.pdf"),
+    ],
+)
+def test_latex_named_as_a_pdf_is_refused_and_nothing_is_written(tmp_path, args, message):
+    refused(run(*args, cwd=tmp_path), message)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_output_checks_come_before_a_long_derivation(tmp_path):
     (tmp_path / "notes.tex").write_text("mine\n")
     (tmp_path / "folder.tex").mkdir()
