@@ -284,3 +284,20 @@ def test_derive_hands_its_band_and_rows_to_the_backward(monkeypatch):
     d = derive(symbolic_vector("x", 9), symbolic_vector("w", 3), grad=True, padding=1)
     assert seen["band"] is d.band and d.holds
     assert d.x == symbolic_vector("x", 9) and d.x is d.x  # built once, on first read
+
+
+def test_arrays_sized_from_known_bounds_equal_the_narrowed_ones():
+    from symconv.ops.banded import TieMap
+    from symconv.proofs.tied import EntryList
+
+    rows = [[(0, 0), (1, 1), (2, 3)], [(0, 1), (1, 2), (2, 4)], [(1, 4), (0, 2)]]
+    sized, narrowed = TieMap(rows, tops=(5, 3)), TieMap(rows)
+    assert sized == narrowed and list(sized) == list(narrowed)
+    assert sized._columns.typecode == sized._weights.typecode == "i"
+    assert list(sized.row_arrays()) == list(narrowed.row_arrays())
+    entries = [(0, 1), (0, 4), (2, 0), (2, 3)]
+    listed, read = EntryList(entries, 5, 3), EntryList(entries, 5)
+    assert listed == read == entries and listed.keys == read.keys
+    assert listed.keys.typecode == "i"
+    with pytest.raises(ValueError, match="row-major"):
+        EntryList(list(reversed(entries)), 5, 3)

@@ -68,12 +68,24 @@ class TieMap(Mapping[Entry, int]):
 
     __slots__ = ("_starts", "_columns", "_weights")
 
-    def __init__(self, rows: Iterable[Iterable[tuple[int, int]]], *, fold: bool = False) -> None:
+    def __init__(
+        self,
+        rows: Iterable[Iterable[tuple[int, int]]],
+        *,
+        fold: bool = False,
+        tops: tuple[int, int] | None = None,
+    ) -> None:
         """``rows[i]`` lists row i's ``(k, j)`` pairs, as :meth:`Layout.taps` gives them.
 
         ``fold`` lets a row hold a column twice (a padding mode reads one input from two
-        taps): that entry of T is the sum of its weights (:meth:`weights_at`)."""
-        starts, columns, weights = array("q", [0]), array("q"), array("q")
+        taps): that entry of T is the sum of its weights (:meth:`weights_at`). ``tops``,
+        T's columns and weights when known, sizes the arrays' items at once (else they
+        are read in 8 bytes and narrowed: each item converted twice)."""
+        starts = array("q", [0])
+        if tops is None:
+            columns, weights = array("q"), array("q")
+        else:
+            columns, weights = int_array(tops[0]), int_array(tops[1])
         for i, taps in enumerate(rows):
             ordered = sorted(taps, key=second)
             row_columns = [j for _, j in ordered]
@@ -467,12 +479,13 @@ def band_transposed_times(t: BandedMatrix, g: Sequence[Expr]) -> Callable[[int, 
     ties = t.ties
     starts, cols, ks = ties._starts, ties._columns, ties._weights
     width = t.shape[1]
-    first = array("q", bytes(8 * (width + 1)))  # column j's positions: first[j]:first[j+1]
+    # Counted in lists (an array's item is parsed on every store), held as an array.
+    counts = [0] * (width + 1)  # column j's positions: counts[j]:counts[j+1]
     for j in cols:
-        first[j + 1] += 1
+        counts[j + 1] += 1
     for j in range(width):
-        first[j + 1] += first[j]
-    cursor = array("q", first)
+        counts[j + 1] += counts[j]
+    cursor = counts[:]
     rows, weights = int_array(len(starts)), int_array(len(t.weights))
     rows.frombytes(bytes(rows.itemsize * len(cols)))
     weights.frombytes(bytes(weights.itemsize * len(cols)))
@@ -482,6 +495,8 @@ def band_transposed_times(t: BandedMatrix, g: Sequence[Expr]) -> Callable[[int, 
             q = cursor[j]
             rows[q], weights[q] = i, ks[p]
             cursor[j] = q + 1
+    first = array("q", counts)  # held by block_of: 8 bytes a column, not an int object
+    del counts, cursor
     w = t.weights
 
     def block_of(start: int, stop: int) -> list[Expr]:
@@ -497,7 +512,11 @@ def band_from_settings(w: Sequence[Expr], settings: Layout) -> BandedMatrix:
     """The band of T for resolved settings: entry ``(i, j)`` holds ``w'[k]`` when
     ``j == i*stride + k*dilation - left`` lands on a real input."""
     fold = bool(getattr(settings, "folds", False))
-    ties = TieMap((settings.taps(i) for i in range(settings.output_length)), fold=fold)
+    ties = TieMap(
+        (settings.taps(i) for i in range(settings.output_length)),
+        fold=fold,
+        tops=(settings.input_length, len(w)),
+    )
     return BandedMatrix((settings.output_length, settings.input_length), tuple(w), ties)
 
 

@@ -100,18 +100,18 @@ class Filed:
 
     def __init__(self, count: int, keys: Sequence[int], values: Iterable[int], top: int) -> None:
         """``values[n]`` filed under ``keys[n]``; every value lies in ``[0, top)``."""
-        starts = array("q", bytes(8 * (count + 1)))
+        counts = [0] * (count + 1)  # counted in a list: an array's item is parsed per store
         for k in keys:
-            starts[k + 1] += 1
+            counts[k + 1] += 1
         for k in range(count):
-            starts[k + 1] += starts[k]
+            counts[k + 1] += counts[k]
         ordered = int_array(top)
         ordered.frombytes(bytes(ordered.itemsize * len(keys)))
-        place = starts[:-1]
+        place = counts[:-1]
         for k, v in zip(keys, values):
             ordered[place[k]] = v
             place[k] += 1
-        self.starts, self.values = starts, ordered
+        self.starts, self.values = array("q", counts), ordered
 
     def __getitem__(self, key: int) -> array[int]:
         return self.values[self.starts[key] : self.starts[key + 1]]

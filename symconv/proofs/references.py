@@ -621,6 +621,6 @@ def same_codes(found: array[int], expected: array[int]) -> bool:
             lo = a if low is None else bisect_left(found, low, a, b)
             hi = b if high is None else bisect_left(found, high, lo, b)
             pieces += found[lo:hi]
-        if array(found.typecode, sorted(pieces)) != part:
+        if sorted(pieces) != part.tolist():
             return False
     return True

@@ -40,7 +40,7 @@ from symconv.core.engine import (
     pair_product,
     total,
 )
-from symconv.core.numbers import narrowed
+from symconv.core.numbers import int_array, narrowed
 from symconv.core.vectors import as_vector
 from symconv.layout.axis import ConvSettings, Layout
 from symconv.ops.banded import (
@@ -124,10 +124,17 @@ class EntryList(EntrySequence):
 
     __slots__ = ("keys", "width")
 
-    def __init__(self, entries: Iterable[Entry], width: int) -> None:
+    def __init__(self, entries: Iterable[Entry], width: int, height: int | None = None) -> None:
+        """``height``, the matrix's rows when known, sizes the keys' items at once (else
+        they are read in 8 bytes and narrowed: each key converted twice)."""
         if width < 1:
             raise ValueError(f"width must be at least 1, got {width}")
-        keys = narrowed(array("q", (i * width + j for i, j in entries)))
+        codes = (i * width + j for i, j in entries)
+        if height is None:
+            keys = narrowed(array("q", codes))
+        else:
+            keys = int_array(height * width)
+            keys.extend(codes)
         # An entry may come twice in a row (a padding mode's row reads a column from two
         # taps), as the untied entries have always listed it.
         if not all(map(le, keys, islice(keys, 1, None))):
@@ -224,7 +231,7 @@ def untied_entries(t: BandedMatrix) -> EntryList:
     otherwise the band plus the nearest structural zero on each side of it in every row."""
     rows, cols = t.shape
     if rows * cols <= DENSE_UNTIE_LIMIT:
-        return EntryList(((i, j) for i in range(rows) for j in range(cols)), cols)
+        return EntryList(((i, j) for i in range(rows) for j in range(cols)), cols, rows)
 
     def row_columns() -> Iterator[Sequence[int]]:
         if isinstance(t.ties, TieMap):  # the band's own arrays: no (column, weight) pairs
@@ -242,7 +249,7 @@ def untied_entries(t: BandedMatrix) -> EntryList:
             if row[-1] + 1 < cols:
                 yield (i, row[-1] + 1)
 
-    return EntryList(chosen(), cols)
+    return EntryList(chosen(), cols, rows)
 
 
 def untied_gradients(
@@ -570,7 +577,9 @@ class TieSums:
         # A folded entry (a padding mode) holds several weights: differentiate it once.
         union = sorted(set().union(*sets))
         width = 1 + max((j for _, j in union), default=0)
-        values = untied_gradient_values(self.x, self.g, EntryList(union, width), self.names)
+        height = 1 + union[-1][0] if union else 1  # sorted: the last row is the highest
+        listed = EntryList(union, width, height)
+        values = untied_gradient_values(self.x, self.g, listed, self.names)
         value_of = dict(zip(union, values))
         sums = [total([value_of[e] for e in entries]) for entries in sets]
         return union, values, sums
@@ -677,11 +686,13 @@ def tied_weight_steps(
             forget_built()  # the block's products go with it (kept: shared on)
     # Each entry's tie, -1 off the band, read once for the claims that walk the entries
     # (an array: a list of them was 1.2 MB at (16384, 9)).
-    ties = narrowed(array("q", (-1 if k is None else k for k in t.each_tie_index(entries))))
-    off_band = narrowed(array("q", (p for p, tie in enumerate(ties) if tie < 0)))
+    ties = int_array(len(t.weights))  # signed: -1 fits
+    ties.extend(-1 if k is None else k for k in t.each_tie_index(entries))
+    off_band = int_array(len(entries))
+    off_band.extend(p for p, tie in enumerate(ties) if tie < 0)
     for a, b in spans(len(off_band), BLOCK_TERMS):
         positions = off_band[a:b]
-        zeros = EntryList((entries[p] for p in positions), t.shape[1])
+        zeros = EntryList((entries[p] for p in positions), t.shape[1], t.shape[0])
         values = untied_gradient_values(x, g, zeros, tie_sums.names)
         untied_tally.add(positions, values, untied_products(x, g, zeros), zeros)
         if keep:
