@@ -22,6 +22,7 @@ import sympy
 from sympy import Expr
 
 from symconv.core.engine import dot, same
+from symconv.core.numbers import code_array
 
 if TYPE_CHECKING:  # annotations only: a reference reads the layer's numbers, not its rule
     from symconv.layout.axis import ConvSettings
@@ -482,7 +483,7 @@ class GradientTriples:
     builds them in blocks never holds them all: only ints are kept.
 
     Each triple is one int, ``(i * len(x) + j) * len(w) + k``, and each side an array of
-    them, sorted when compared: 8 bytes a triple, where sets of tuples took 48.5 MB at
+    them, sorted when compared: 4 bytes a triple (8 past 2**32), where sets of tuples took 48.5 MB at
     (4096, 64) (measured with tracemalloc). The definition's pairs are read once, here,
     and not kept.
 
@@ -511,18 +512,19 @@ class GradientTriples:
         #: g_i w_k. A side's goes when that side is compared (1.5 MB at (16384, 9)).
         self.inner = {"w": x_index, "x": w_index}
         inputs, weights = self.inputs_count, self.weights_count = len(x), len(w)
-        if len(forward) * inputs * weights >= 2**63:
+        top = max(len(forward), len(g)) * inputs * weights
+        if top >= 2**63:
             return  # codes beyond int64: compare entry by entry
         # Output i's codes lie between i * inputs * weights and the next output's, so the
         # outputs' codes, each output's sorted, are all sorted: no list of all of them.
-        expected = array("q")
+        expected = code_array(top)
         for i, pairs in enumerate(forward):
             base = i * inputs
             expected.extend(sorted((base + j) * weights + k for j, k in pairs))
         if any(map(eq, expected, islice(expected, 1, None))):
             return  # a pair read twice (a padding mode): compare entry by entry
         self.expected = expected
-        self.found = {"w": array("q"), "x": array("q")}
+        self.found = {"w": code_array(top), "x": code_array(top)}
 
     def weights(self, start: int, values: Sequence[Expr]) -> None:
         """Read ``dL/dw_k`` for k from ``start`` on."""
@@ -575,7 +577,7 @@ class GradientTriples:
             self.expected = None
         elif not self.found:  # both sides compared and agreed: the verdict stays
             del self.g_index
-            self.expected = array("q")
+            self.expected = code_array(1)
 
     def agree(self) -> bool:
         """Every triple read, each once, and no other: False when they differ or could
