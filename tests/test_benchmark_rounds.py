@@ -38,3 +38,19 @@ def test_fastest_and_growth_round_by_round():
     assert paired_growth(small, shuffled) == pytest.approx(4.4 / 1.5)
     with pytest.raises(ValueError, match="same rounds of both sizes, got 3 and 2"):
         paired_growth(small, large[:2])
+
+
+def test_a_marked_process_splits_its_time_at_the_mark():
+    import bench_faces
+
+    code = (
+        "import sys, time; print('progress', file=sys.stderr); "
+        "print('\\nbench-mark', time.monotonic(), file=sys.stderr, flush=True); time.sleep(0.3)"
+    )
+    row = bench_faces.timed([sys.executable, "-c", code])
+    assert row["exit"] >= 0.3  # the sleep comes after the mark: it is the exit's
+    assert row["work"] > 0 and row["work"] + row["exit"] == pytest.approx(row["seconds"])
+    assert "exit" not in bench_faces.timed([sys.executable, "-c", "pass"])  # unmarked
+    for code in bench_faces.EXITS.values():  # each cell derives, marks and leaves, status 0
+        layer = ["derive", "--input", "x:4", "--kernel", "w:2"]
+        assert bench_faces.timed([sys.executable, "-c", code, *layer])["exit"] >= 0
