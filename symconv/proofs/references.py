@@ -483,9 +483,9 @@ class GradientTriples:
     builds them in blocks never holds them all: only ints are kept.
 
     Each triple is one int, ``(i * len(x) + j) * len(w) + k``, and each side an array of
-    them, sorted when compared: 4 bytes a triple (8 past 2**32), where sets of tuples took 48.5 MB at
-    (4096, 64) (measured with tracemalloc). The definition's pairs are read once, here,
-    and not kept.
+    them, sorted when compared: 4 bytes a triple (8 past 2**32), where sets of tuples took
+    48.5 MB at (4096, 64) (measured with tracemalloc). The definition's pairs are read
+    once, here, and not kept.
 
     >>> from symconv import conv1d_grads, symbolic_vector
     >>> x, w, g = symbolic_vector("x", 4), symbolic_vector("w", 3), symbolic_vector("g", 2)
